@@ -1,0 +1,58 @@
+import type { Request, Response } from 'express';
+import { Passport } from 'passport';
+import { InvalidClientError, InvalidRequestError } from '../errors';
+import type { Params } from '../router/read-params';
+import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
+import { createClientSecretBasicStrategy } from './client-secret-basic';
+import { ClientSecretPostStrategy } from './client-secret-post';
+import { PublicClientStrategy } from './none';
+import { createClientVerifier } from './verify-client';
+
+/** Authenticates the client of a token-endpoint request, or throws `invalid_client`/`invalid_request`. */
+export type ClientAuthenticator = (req: Request, res: Response) => Promise<ClientRecord>;
+
+/**
+ * Client authentication at the token endpoint, on a private Passport instance (never the
+ * global one, which the host may use for its own users).
+ *
+ * We pick exactly one strategy from what the request carries instead of listing several in
+ * `passport.authenticate([...])`: Passport accepts whichever listed strategy succeeds first,
+ * so a request carrying two sets of credentials could pass on one and ignore the other.
+ * RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+ */
+export function createClientAuthenticator(clients: ClientStore, realm: string): ClientAuthenticator {
+  const verify = createClientVerifier(clients);
+  const passport = new Passport();
+  passport.use('client_secret_basic', createClientSecretBasicStrategy(verify, realm));
+  passport.use('client_secret_post', new ClientSecretPostStrategy(verify));
+  passport.use('none', new PublicClientStrategy(verify));
+
+  return async (req, res) => {
+    const params = req.body as Params;
+    const method = detectMethod(req.headers.authorization, params);
+    const client = await new Promise<ClientRecord>((resolve, reject) => {
+      passport.authenticate(method, { session: false }, (err: unknown, found: ClientRecord | false) => {
+        if (err) reject(err);
+        else if (!found) reject(new InvalidClientError());
+        else resolve(found);
+      })(req, res, reject);
+    });
+    // With Basic, a client_id in the body is allowed (RFC 6749 §4.1.3) but must be the same client.
+    if (method === 'client_secret_basic' && params.client_id !== undefined && params.client_id !== client.id) {
+      throw new InvalidRequestError('client_id does not match the authenticated client');
+    }
+    return client;
+  };
+}
+
+function detectMethod(authorization: string | undefined, params: Params): ClientAuthMethod {
+  const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization);
+  const post = params.client_secret !== undefined;
+  if (basic && post) {
+    throw new InvalidRequestError('Use one client authentication method, not several (RFC 6749 §2.3)');
+  }
+  if (basic) return 'client_secret_basic';
+  if (post) return 'client_secret_post';
+  if (params.client_id !== undefined) return 'none';
+  throw new InvalidClientError('Client authentication is required');
+}

@@ -1,0 +1,32 @@
+import type { ExchangeDoneFunction } from 'oauth2orize';
+import type { Params } from '../router/read-params';
+import type { Stores } from '../stores/types';
+import type { IssuedTokens, TokenService } from '../tokens/token-service';
+
+/** What every grant needs. */
+export interface GrantContext {
+  stores: Stores;
+  tokens: TokenService;
+  /** The request property the authenticated client is put under (oauth2orize's `userProperty`). */
+  clientProperty: string;
+}
+
+/**
+ * Bridges an async grant to oauth2orize's `issued` callback. oauth2orize writes the RFC 6749
+ * §5.1 response itself: access_token, refresh_token, then these params, then token_type.
+ * `scope` is always echoed when the token has one (RFC 6749 §5.1 requires it when it differs
+ * from the request; echoing it always lets clients skip the comparison).
+ */
+export function respond(done: ExchangeDoneFunction, work: Promise<IssuedTokens>): void {
+  work.then(
+    (issued) => {
+      const params: Record<string, unknown> = { expires_in: issued.expiresIn };
+      if (issued.scope.length > 0) params.scope = issued.scope.join(' ');
+      done(null, issued.accessToken, issued.refreshToken, params);
+    },
+    (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+  );
+}
+
+/** The parameters oauth2orize hands to exchanges as `body` (ours, already validated). */
+export type Body = Params;

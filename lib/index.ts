@@ -1,0 +1,48 @@
+/**
+ * express-oauth2-provider: an OAuth 2.0 authorization server to embed in an Express app.
+ * The whole public surface is listed here, by name.
+ *
+ * @packageDocumentation
+ */
+export { createOAuthServer } from './server';
+export type { OAuthServer } from './server';
+export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
+export type { Logger } from './internal/logger';
+
+export { createMemoryStores, MemoryTokenStore } from './stores/memory';
+export type { MemoryStores, MemoryStoresOptions, MemoryClientSeed, MemoryUserSeed } from './stores/memory';
+export { validateClientRecord } from './stores/validate-client';
+export type {
+  AccessTokenRecord,
+  AuthorizationCodeRecord,
+  ClientAuthMethod,
+  ClientRecord,
+  ClientStore,
+  FamilyMember,
+  GrantType,
+  RefreshTokenRecord,
+  Stores,
+  TokenStore,
+  UserContext,
+  UserRecord,
+  UserStore,
+} from './stores/types';
+
+export { generateClientSecret, hashClientSecret, hashToken } from './tokens/secrets';
+export { hashPassword } from './tokens/passwords';
+
+export {
+  AccessDeniedError,
+  ConfigurationError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+} from './errors';
+export type { OAuthErrorCode } from './errors';

@@ -1,0 +1,190 @@
+import type { JsonWebKey } from 'node:crypto';
+import { ConfigurationError } from './errors';
+import { type Logger, stderrLogger } from './internal/logger';
+import type { Stores } from './stores/types';
+
+/** HS256: one shared secret; the same secret verifies the tokens. Never published. */
+export interface SecretSigningOptions {
+  /** At least 32 bytes (256 bits) of secret; a string is taken as UTF-8. */
+  secret: string | Buffer;
+  /** The `kid` put in token headers. @defaultValue a digest-derived id that reveals nothing about the secret */
+  kid?: string;
+}
+
+/** RS256 / ES256: private JWKs; their public halves are what resource servers verify with. */
+export interface KeySigningOptions {
+  /**
+   * Private JWKs (RFC 7517), each with a unique `kid`. `alg` may be `RS256` (RSA, at least
+   * 2048 bits) or `ES256` (EC P-256); without `alg` it is derived from the key type. Several
+   * keys can be listed at once for rotation.
+   */
+  keys: JsonWebKey[];
+  /** The `kid` of the key that signs new tokens. @defaultValue the first key's `kid` */
+  activeKid?: string;
+}
+
+/** How access tokens are signed. */
+export type SigningOptions = SecretSigningOptions | KeySigningOptions;
+
+/**
+ * Options of `createOAuthServer()`. Validated when the server is created: an unknown key or a
+ * bad value throws a `ConfigurationError` naming the option path.
+ */
+export interface OAuthServerOptions {
+  /**
+   * The issuer identifier (RFC 8414 §2): an absolute `https` URL (http is accepted for
+   * development) with no query or fragment. It becomes the tokens' `iss`.
+   */
+  issuer: string;
+  /** The client, user and token stores: your adapters, or `createMemoryStores()`. */
+  stores: Stores;
+  /** Access token signing key(s). */
+  signing: SigningOptions;
+  /**
+   * Where the endpoints are mounted within the router: `{basePath}/token`, ...
+   * @defaultValue `'/oauth2'`
+   */
+  basePath?: string;
+  /** The access tokens' `aud`. @defaultValue the issuer */
+  audience?: string | string[];
+  /** Access token lifetime in seconds; a client's `accessTokenLifetime` overrides it. @defaultValue `3600` (1 hour) */
+  accessTokenLifetime?: number;
+  /** Refresh token lifetime in seconds; a client's `refreshTokenLifetime` overrides it. @defaultValue `2592000` (30 days) */
+  refreshTokenLifetime?: number;
+  /** Where warnings and server errors go (pino-compatible). @defaultValue JSON lines on stderr */
+  logger?: Logger;
+}
+
+/** Options after defaults are applied and everything is validated. */
+export interface ResolvedOptions {
+  issuer: string;
+  stores: Stores;
+  signing: SigningOptions;
+  basePath: string;
+  audience: string | string[];
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  logger: Logger;
+}
+
+const KNOWN_KEYS = [
+  'issuer',
+  'stores',
+  'signing',
+  'basePath',
+  'audience',
+  'accessTokenLifetime',
+  'refreshTokenLifetime',
+  'logger',
+] as const;
+
+const STORE_METHODS = {
+  clients: ['findById'],
+  users: ['findByUsername', 'findById'],
+  tokens: [
+    'saveAccessToken',
+    'findAccessToken',
+    'saveRefreshToken',
+    'findRefreshToken',
+    'consumeRefreshToken',
+    'saveAuthorizationCode',
+    'findAuthorizationCode',
+    'consumeAuthorizationCode',
+    'revokeFamily',
+  ],
+} as const;
+
+/** Applies defaults and validates; throws `ConfigurationError` naming the first bad option. */
+export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
+  if (!isObject(options)) throw new ConfigurationError('options', 'must be an object');
+  rejectUnknownKeys(options, KNOWN_KEYS, '');
+
+  const issuer = validateIssuer(options.issuer);
+  validateStores(options.stores);
+  const basePath = validateBasePath(options.basePath ?? '/oauth2');
+  const audience = options.audience ?? issuer;
+  if (!(isNonEmptyString(audience) || (Array.isArray(audience) && audience.length > 0 && audience.every(isNonEmptyString)))) {
+    throw new ConfigurationError('audience', 'must be a non-empty string or a non-empty array of them');
+  }
+  const logger = options.logger ?? stderrLogger;
+  if (!isObject(logger) || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+    throw new ConfigurationError('logger', 'must have warn(obj, msg) and error(obj, msg) methods');
+  }
+  return {
+    issuer,
+    stores: options.stores,
+    signing: options.signing,
+    basePath,
+    audience,
+    accessTokenLifetime: validateLifetime(options.accessTokenLifetime ?? 3600, 'accessTokenLifetime'),
+    refreshTokenLifetime: validateLifetime(options.refreshTokenLifetime ?? 30 * 24 * 3600, 'refreshTokenLifetime'),
+    logger,
+  };
+}
+
+/** A lifetime in whole seconds, from 1 s to 1 year. */
+export function validateLifetime(value: unknown, path: string): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 365 * 24 * 3600) {
+    throw new ConfigurationError(path, 'must be a whole number of seconds from 1 to 31536000');
+  }
+  return value as number;
+}
+
+/** Throws if `value` has a key not in `known`. */
+export function rejectUnknownKeys(value: object, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new ConfigurationError(prefix + key, `unknown option (known: ${known.join(', ')})`);
+    }
+  }
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function validateIssuer(value: unknown): string {
+  if (!isNonEmptyString(value)) throw new ConfigurationError('issuer', 'is required (e.g. "https://auth.example.com")');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError('issuer', 'must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError('issuer', 'must be an https URL (http only for development)');
+  }
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) {
+    throw new ConfigurationError('issuer', 'must not have a query or fragment (RFC 8414 §2)');
+  }
+  // Keep the issuer exactly as configured: it is compared as a string by clients.
+  return value.endsWith('/') ? value.slice(0, -1) : value;
+}
+
+function validateStores(stores: unknown): void {
+  if (!isObject(stores)) throw new ConfigurationError('stores', 'is required: { clients, users, tokens }');
+  rejectUnknownKeys(stores, Object.keys(STORE_METHODS), 'stores.');
+  for (const [name, methods] of Object.entries(STORE_METHODS)) {
+    const store = stores[name];
+    if (!isObject(store) && typeof store !== 'function') {
+      throw new ConfigurationError(`stores.${name}`, 'is required');
+    }
+    for (const method of methods) {
+      if (typeof (store as Record<string, unknown>)[method] !== 'function') {
+        throw new ConfigurationError(`stores.${name}.${method}`, 'must be a function');
+      }
+    }
+  }
+}
+
+function validateBasePath(value: unknown): string {
+  // Only plain path segments: no Express path syntax (`:param`, `*`, `(`) can sneak in.
+  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~-]+)*$/.test(value)) {
+    throw new ConfigurationError('basePath', 'must be "" or a path like "/oauth2" (letters, digits, . _ ~ -; no trailing slash)');
+  }
+  return value;
+}

@@ -1,0 +1,83 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import {
+  AccessDeniedError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+} from '../errors';
+import type { Logger } from '../internal/logger';
+
+/**
+ * oauth2orize's own errors (TokenError, AuthorizationError) carry an RFC code but the wrong
+ * status for some (403 for invalid_grant, 501 for unsupported_grant_type). We keep the code
+ * and its message (they are protocol messages like "Missing required parameter: username")
+ * and take the status from our class.
+ */
+const FROM_CODE: Record<string, (message: string) => OAuthError> = {
+  invalid_request: (m) => new InvalidRequestError(m),
+  invalid_client: () => new InvalidClientError(),
+  invalid_grant: (m) => new InvalidGrantError(m),
+  unauthorized_client: (m) => new UnauthorizedClientError(m),
+  unsupported_grant_type: (m) => new UnsupportedGrantTypeError(m),
+  invalid_scope: (m) => new InvalidScopeError(m),
+  access_denied: (m) => new AccessDeniedError(m),
+  unsupported_response_type: (m) => new UnsupportedResponseTypeError(m),
+};
+
+/** Turns anything thrown into an OAuthError; unknown errors become a generic ServerError. */
+export function toOAuthError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof Error && ['TokenError', 'AuthorizationError'].includes(err.name)) {
+    const code = (err as { code?: unknown }).code;
+    const make = typeof code === 'string' ? FROM_CODE[code] : undefined;
+    if (make) return make(err.message);
+  }
+  return new ServerError(err);
+}
+
+/** Sets the headers every token-endpoint response carries (RFC 6749 §5.1, §5.2). */
+export function setNoStore(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+}
+
+/**
+ * The JSON error responder for our endpoints: `{ error, error_description }` with the status
+ * of the RFC (§5.2), `WWW-Authenticate` on 401, no-store caching. 5xx details are logged with
+ * their cause and never sent.
+ */
+export function createErrorHandler(options: { logger: Logger; realm: string }): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    const error = toOAuthError(err);
+    if (error.status >= 500) {
+      options.logger.error(
+        { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
+        `${req.method} ${req.path} failed with ${error.code}`,
+      );
+    }
+    if (res.headersSent) {
+      // Too late to answer properly; end the response rather than leave it hanging.
+      next(err);
+      return;
+    }
+    setNoStore(res);
+    if (error instanceof InvalidClientError) {
+      res.setHeader('WWW-Authenticate', `Basic realm="${options.realm}"`);
+    }
+    if (error instanceof TemporarilyUnavailableError) res.setHeader('Retry-After', '5');
+    const body: Record<string, string> = { error: error.code };
+    if (error.expose) body.error_description = error.message;
+    // Written by hand, not res.json(): the same Content-Type as oauth2orize's success
+    // responses, and identical on Express 4 and 5.
+    res.statusCode = error.status;
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(body));
+  };
+}

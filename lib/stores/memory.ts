@@ -1,0 +1,272 @@
+import bcrypt from 'bcryptjs';
+import { ConfigurationError } from '../errors';
+import { warnOnce } from '../internal/once-warn';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
+import { isPasswordHash } from '../tokens/passwords';
+import { hashClientSecret } from '../tokens/secrets';
+import type {
+  AccessTokenRecord,
+  AuthorizationCodeRecord,
+  ClientRecord,
+  ClientStore,
+  FamilyMember,
+  RefreshTokenRecord,
+  Stores,
+  TokenStore,
+  UserContext,
+  UserRecord,
+  UserStore,
+} from './types';
+import { validateClientRecord } from './validate-client';
+
+/** A client in the seed: like `ClientRecord`, but may give the plain `secret` (hashed on load). */
+export type MemoryClientSeed = Omit<ClientRecord, 'secretHash'> & { secret?: string; secretHash?: string };
+
+/** A user in the seed: like `UserRecord`, but may give the plain `password` (bcrypt-hashed on load). */
+export type MemoryUserSeed = Omit<UserRecord, 'passwordHash'> & { password?: string; passwordHash?: string };
+
+/** Options of `createMemoryStores()`. */
+export interface MemoryStoresOptions {
+  /** Clients to register. Plain secrets are hashed at once and not kept. */
+  clients?: MemoryClientSeed[];
+  /** Users to register. Plain passwords are bcrypt-hashed (cost 10) at once and not kept. */
+  users?: MemoryUserSeed[];
+  /** How often expired codes and tokens are dropped, in milliseconds. @defaultValue `60000` */
+  purgeIntervalMs?: number;
+}
+
+/** The in-memory stores, plus maintenance helpers. */
+export interface MemoryStores extends Stores {
+  tokens: MemoryTokenStore;
+}
+
+/**
+ * In-memory stores: the embedded default for development, tests and single-process demos.
+ * Single-use consumption is exact (each check-and-set runs without an `await` in between, so
+ * no two callers can both win). Everything is lost on restart and not shared between
+ * processes, so a warning is printed once when `NODE_ENV` is `production`.
+ *
+ * @example
+ * ```ts
+ * const stores = createMemoryStores({
+ *   clients: [{ id: 'svc', secret: 'a-long-random-secret', grants: ['client_credentials'], scopes: ['read'] }],
+ *   users: [{ id: 'u1', username: 'alice', password: 'wonderland' }],
+ * });
+ * ```
+ */
+export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryStores {
+  if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
+  rejectUnknownKeys(options, ['clients', 'users', 'purgeIntervalMs'], '');
+  if (process.env.NODE_ENV === 'production') {
+    warnOnce(
+      'EOP_MEMORY_STORE',
+      'express-oauth2-provider: the in-memory stores lose every token on restart and are not shared between processes; use a database adapter in production.',
+    );
+  }
+  const purgeIntervalMs = options.purgeIntervalMs ?? 60_000;
+  if (!Number.isInteger(purgeIntervalMs) || purgeIntervalMs < 1000) {
+    throw new ConfigurationError('purgeIntervalMs', 'must be a whole number of milliseconds, at least 1000');
+  }
+  return {
+    clients: new MemoryClientStore(loadClients(options.clients ?? [])),
+    users: new MemoryUserStore(loadUsers(options.users ?? [])),
+    tokens: new MemoryTokenStore(purgeIntervalMs),
+  };
+}
+
+function loadClients(seed: MemoryClientSeed[]): ClientRecord[] {
+  if (!Array.isArray(seed)) throw new ConfigurationError('clients', 'must be an array');
+  const ids = new Set<string>();
+  return seed.map((entry, i) => {
+    const path = `clients[${i}]`;
+    if (!isObject(entry)) throw new ConfigurationError(path, 'must be an object');
+    const { secret, ...rest } = entry;
+    if (secret !== undefined && rest.secretHash !== undefined) {
+      throw new ConfigurationError(`${path}.secret`, 'give secret or secretHash, not both');
+    }
+    if (secret !== undefined && !isNonEmptyString(secret)) {
+      throw new ConfigurationError(`${path}.secret`, 'must be a non-empty string');
+    }
+    const client: ClientRecord = secret === undefined ? rest : { ...rest, secretHash: hashClientSecret(secret) };
+    validateClientRecord(client, path);
+    if (ids.has(client.id)) throw new ConfigurationError(`${path}.id`, `duplicate client id "${client.id}"`);
+    ids.add(client.id);
+    return client;
+  });
+}
+
+function loadUsers(seed: MemoryUserSeed[]): UserRecord[] {
+  if (!Array.isArray(seed)) throw new ConfigurationError('users', 'must be an array');
+  const ids = new Set<string>();
+  const names = new Set<string>();
+  return seed.map((entry, i) => {
+    const path = `users[${i}]`;
+    if (!isObject(entry)) throw new ConfigurationError(path, 'must be an object');
+    rejectUnknownKeys(entry, ['id', 'username', 'password', 'passwordHash', 'realm', 'disabled', 'passwordChangedAt'], `${path}.`);
+    const { password, ...rest } = entry;
+    if (!isNonEmptyString(rest.id)) throw new ConfigurationError(`${path}.id`, 'must be a non-empty string');
+    if (!isNonEmptyString(rest.username)) throw new ConfigurationError(`${path}.username`, 'must be a non-empty string');
+    if (password !== undefined && rest.passwordHash !== undefined) {
+      throw new ConfigurationError(`${path}.password`, 'give password or passwordHash, not both');
+    }
+    if (password !== undefined && (!isNonEmptyString(password) || Buffer.byteLength(password) > 72)) {
+      throw new ConfigurationError(`${path}.password`, 'must be a non-empty string of at most 72 bytes');
+    }
+    if (rest.passwordHash !== undefined && !isPasswordHash(rest.passwordHash)) {
+      throw new ConfigurationError(`${path}.passwordHash`, 'must be a bcrypt hash (from hashPassword())');
+    }
+    if (rest.passwordChangedAt !== undefined && !(rest.passwordChangedAt instanceof Date)) {
+      throw new ConfigurationError(`${path}.passwordChangedAt`, 'must be a Date');
+    }
+    const key = `${rest.realm ?? ''}\u0000${rest.username}`;
+    if (ids.has(rest.id)) throw new ConfigurationError(`${path}.id`, `duplicate user id "${rest.id}"`);
+    if (names.has(key)) throw new ConfigurationError(`${path}.username`, `duplicate username "${rest.username}" in its realm`);
+    ids.add(rest.id);
+    names.add(key);
+    // Seeding is a startup step; hashing synchronously keeps createMemoryStores() synchronous.
+    return password === undefined ? rest : { ...rest, passwordHash: bcrypt.hashSync(password, 10) };
+  });
+}
+
+class MemoryClientStore implements ClientStore {
+  private readonly byId: Map<string, ClientRecord>;
+
+  constructor(clients: ClientRecord[]) {
+    this.byId = new Map(clients.map((c) => [c.id, c]));
+  }
+
+  async findById(clientId: string): Promise<ClientRecord | undefined> {
+    const client = this.byId.get(clientId);
+    return client && structuredClone(client);
+  }
+}
+
+class MemoryUserStore implements UserStore {
+  private readonly users: UserRecord[];
+
+  constructor(users: UserRecord[]) {
+    this.users = users;
+  }
+
+  async findByUsername(username: string, context: UserContext): Promise<UserRecord | undefined> {
+    const user = this.users.find((u) => u.username === username && u.realm === context.realm);
+    return user && structuredClone(user);
+  }
+
+  async findById(id: string, context: UserContext): Promise<UserRecord | undefined> {
+    const user = this.users.find((u) => u.id === id && u.realm === context.realm);
+    return user && structuredClone(user);
+  }
+}
+
+type Kind = 'access' | 'refresh' | 'code';
+
+/**
+ * The in-memory token store. Records are cloned in and out, so a caller mutating a record it
+ * got back cannot change what is stored.
+ */
+export class MemoryTokenStore implements TokenStore {
+  private readonly records = {
+    access: new Map<string, AccessTokenRecord>(),
+    refresh: new Map<string, RefreshTokenRecord>(),
+    code: new Map<string, AuthorizationCodeRecord>(),
+  };
+  /** familyId -> the keys of its live members, so a family is revoked without a scan. */
+  private readonly families = new Map<string, Set<`${Kind}:${string}`>>();
+  /** familyId -> until when to remember the revocation (the longest expiry seen in it). */
+  private readonly revoked = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(purgeIntervalMs: number) {
+    this.timer = setInterval(() => this.purgeExpired(), purgeIntervalMs);
+    this.timer.unref(); // never keeps a process (or a test run) alive
+  }
+
+  async saveAccessToken(record: AccessTokenRecord): Promise<void> {
+    this.save('access', record.id, record);
+  }
+  async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
+    return this.find('access', id);
+  }
+  async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
+    this.save('refresh', record.hash, record);
+  }
+  async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
+    return this.find('refresh', hash);
+  }
+  async consumeRefreshToken(hash: string, at: Date): Promise<boolean> {
+    return this.consume('refresh', hash, at);
+  }
+  async saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void> {
+    this.save('code', record.hash, record);
+  }
+  async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
+    return this.find('code', hash);
+  }
+  async consumeAuthorizationCode(hash: string, at: Date): Promise<boolean> {
+    return this.consume('code', hash, at);
+  }
+
+  async revokeFamily(familyId: string, _at: Date): Promise<void> {
+    let until = Date.now();
+    for (const key of this.families.get(familyId) ?? []) {
+      const [kind, id] = splitKey(key);
+      const record = this.records[kind].get(id);
+      if (record) until = Math.max(until, record.expiresAt.getTime());
+      this.records[kind].delete(id);
+    }
+    this.families.delete(familyId);
+    // Remember the revocation while a member could still arrive: the family's own members
+    // until they expire, and saves from requests in flight right now (well within 10 minutes).
+    this.revoked.set(familyId, Math.max(this.revoked.get(familyId) ?? 0, until, Date.now() + 600_000));
+  }
+
+  /** Drops expired records and stale revocation markers; runs on a timer, callable by hand. */
+  purgeExpired(now = Date.now()): number {
+    let dropped = 0;
+    for (const kind of ['access', 'refresh', 'code'] as const) {
+      for (const [id, record] of this.records[kind]) {
+        if (record.expiresAt.getTime() <= now) {
+          this.records[kind].delete(id);
+          this.families.get(record.familyId)?.delete(`${kind}:${id}`);
+          if (this.families.get(record.familyId)?.size === 0) this.families.delete(record.familyId);
+          dropped++;
+        }
+      }
+    }
+    for (const [familyId, until] of this.revoked) if (until <= now) this.revoked.delete(familyId);
+    return dropped;
+  }
+
+  /** Stops the purge timer (the timer never holds the process open; this is for tidiness). */
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private save(kind: Kind, id: string, record: FamilyMember): void {
+    // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
+    if (this.revoked.has(record.familyId)) return;
+    (this.records[kind] as Map<string, FamilyMember>).set(id, structuredClone(record));
+    let members = this.families.get(record.familyId);
+    if (!members) this.families.set(record.familyId, (members = new Set()));
+    members.add(`${kind}:${id}`);
+  }
+
+  private find<K extends Kind>(kind: K, id: string) {
+    const record = this.records[kind].get(id);
+    return (record && structuredClone(record)) as (typeof this.records)[K] extends Map<string, infer R> ? R | undefined : never;
+  }
+
+  private consume(kind: 'refresh' | 'code', id: string, at: Date): boolean {
+    // No await between the check and the set: this is what makes consumption single-use.
+    const record = this.records[kind].get(id);
+    if (!record || record.consumedAt) return false;
+    record.consumedAt = new Date(at.getTime());
+    return true;
+  }
+}
+
+function splitKey(key: `${Kind}:${string}`): [Kind, string] {
+  const colon = key.indexOf(':');
+  return [key.slice(0, colon) as Kind, key.slice(colon + 1)];
+}

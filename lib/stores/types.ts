@@ -1,0 +1,214 @@
+/**
+ * The three store contracts a host implements over its own database (or takes from
+ * `createMemoryStores()` / the PostgreSQL adapter).
+ *
+ * Rules that hold for every method:
+ * - Every method is async. "Not found" resolves to `undefined`; a method rejects only for an
+ *   infrastructure failure (database down, timeout). The library turns a rejection into a
+ *   generic `server_error` response and logs the cause; nothing of it reaches the client.
+ * - Records are returned as the library saved them: every field, `Date`s as `Date`s.
+ * - Authorization codes and refresh tokens are only ever handed to the store as SHA-256
+ *   hashes (`hash` fields, base64url). The raw values exist only in the HTTP response.
+ * - The library checks expiry itself on every record it reads, whatever the store does, so a
+ *   store may purge lazily.
+ *
+ * @module
+ */
+
+/** The grant types a client may be allowed to use (RFC 6749 §4, §6). */
+export type GrantType = 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
+
+/**
+ * How a client authenticates at the token endpoint (RFC 7591 §2 `token_endpoint_auth_method`).
+ * A client uses exactly the method it is registered with; any other method is `invalid_client`.
+ */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/**
+ * A registered client. One record is the whole policy for that client.
+ */
+export interface ClientRecord {
+  /** The `client_id`. Any Unicode string; compared exactly. */
+  id: string;
+  /** A display name, shown on the consent page. */
+  name?: string;
+  /**
+   * The client secret's hash as produced by `hashClientSecret()` (`sha256:<base64url>`).
+   * Required unless `tokenEndpointAuthMethod` is `'none'`; never the plain secret.
+   */
+  secretHash?: string;
+  /**
+   * How the client authenticates; `'none'` makes it a public client (RFC 6749 §2.1).
+   * @defaultValue `'client_secret_basic'` when `secretHash` is set, otherwise `'none'`
+   */
+  tokenEndpointAuthMethod?: ClientAuthMethod;
+  /** The grant types this client may use. A grant not listed here is `unauthorized_client`. */
+  grants: GrantType[];
+  /** Redirect URIs, matched exactly (only the port of an http loopback URI may vary). */
+  redirectUris?: string[];
+  /** Every scope this client may be granted. A request for anything else is `invalid_scope`. */
+  scopes?: string[];
+  /** The scope granted when a request omits `scope` (RFC 6749 §3.3). @defaultValue `[]` */
+  defaultScopes?: string[];
+  /** Access token lifetime in seconds, overriding the server default. */
+  accessTokenLifetime?: number;
+  /** Refresh token lifetime in seconds, overriding the server default. */
+  refreshTokenLifetime?: number;
+  /** A disabled client cannot authenticate, so it gets no tokens. @defaultValue `false` */
+  disabled?: boolean;
+}
+
+/** Where a user lookup happens: the realm (identity provider) the request named, if any. */
+export interface UserContext {
+  /**
+   * The realm (identity provider, user registry) the request named, e.g. the `realm`
+   * parameter of a password grant. `undefined` means the store's default realm.
+   */
+  realm?: string;
+}
+
+/** A resource owner. */
+export interface UserRecord {
+  /** Stable, unique id; becomes the access token's `sub`. */
+  id: string;
+  /** The login name, as the user types it. */
+  username: string;
+  /** A bcrypt hash (`$2a$`/`$2b$`/`$2y$`), as produced by `hashPassword()`. Absent: no password login. */
+  passwordHash?: string;
+  /** The realm this user belongs to, if the store has several. */
+  realm?: string;
+  /** A disabled user cannot get new tokens. @defaultValue `false` */
+  disabled?: boolean;
+  /** When the password was last changed (for password-age policies). */
+  passwordChangedAt?: Date;
+}
+
+/**
+ * Fields shared by every record that belongs to a grant family. A family is everything
+ * that descends from one authorization: the code, every refresh token rotated from it and
+ * every access token issued along the way. Revoking the family revokes all of them.
+ */
+export interface FamilyMember {
+  /** The grant (family) id: random, assigned when the grant is first issued. */
+  familyId: string;
+  /** The client the grant was issued to. */
+  clientId: string;
+  /** The resource owner, absent for client_credentials. */
+  userId?: string;
+  /** The user's realm, when the grant was issued for a user of a named realm. */
+  realm?: string;
+  /** The granted scope. */
+  scope: string[];
+  /** When this record was created. */
+  createdAt: Date;
+  /** When this record stops being valid. */
+  expiresAt: Date;
+}
+
+/** An issued access token, kept so that it can be revoked and introspected. */
+export interface AccessTokenRecord extends FamilyMember {
+  /** The token's id: the JWT `jti`, or the SHA-256 hash of an opaque token. */
+  id: string;
+}
+
+/** An issued refresh token. */
+export interface RefreshTokenRecord extends FamilyMember {
+  /** SHA-256 of the token (base64url). The raw token is never stored. */
+  hash: string;
+  /** Set by `consumeRefreshToken` when the token was exchanged; a consumed token never works again. */
+  consumedAt?: Date;
+}
+
+/** An issued authorization code (RFC 6749 §4.1). */
+export interface AuthorizationCodeRecord extends FamilyMember {
+  /** SHA-256 of the code (base64url). The raw code is never stored. */
+  hash: string;
+  /** The redirect URI the code was issued for; the exchange must present the same one. */
+  redirectUri: string;
+  /** PKCE challenge (RFC 7636), if the request carried one. */
+  codeChallenge?: string;
+  /** PKCE method, `'S256'` (or `'plain'` where a server allows it). */
+  codeChallengeMethod?: 'S256' | 'plain';
+  /** Set by `consumeAuthorizationCode` on the one successful exchange. */
+  consumedAt?: Date;
+}
+
+/**
+ * Looks up registered clients. Called on every request that authenticates a client, so it
+ * should be one indexed read.
+ */
+export interface ClientStore {
+  /**
+   * Called by client authentication on every token request, with the `client_id` exactly as
+   * sent (after form-decoding). Resolves to the client, or `undefined` if there is none.
+   */
+  findById(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** Looks up resource owners. */
+export interface UserStore {
+  /**
+   * Called by the password grant (and the login page) with the username as typed and the
+   * realm the request named. Resolves to the user, or `undefined`. Whether usernames are
+   * case-sensitive is the store's decision.
+   */
+  findByUsername(username: string, context: UserContext): Promise<UserRecord | undefined>;
+  /**
+   * Called when a refresh token is exchanged, to check that its user still exists and is
+   * not disabled. Resolves to the user, or `undefined` if it was deleted.
+   */
+  findById(id: string, context: UserContext): Promise<UserRecord | undefined>;
+}
+
+/**
+ * Persists codes and tokens. Two guarantees matter more than anything else here:
+ * 1. `consume*` is atomic: when many callers consume the same record at once, exactly one
+ *    resolves `true`. (In SQL: `UPDATE ... SET consumed_at = now() WHERE hash = $1 AND
+ *    consumed_at IS NULL`, and report whether a row changed.)
+ * 2. After `revokeFamily(id)` resolves, every `find*` of a member of that family, including
+ *    members saved later, resolves `undefined`, and `consume*` of one resolves `false`.
+ */
+export interface TokenStore {
+  /** Called when an access token is issued, before it is returned to the client. */
+  saveAccessToken(record: AccessTokenRecord): Promise<void>;
+  /**
+   * Called to check that an access token is still live (revocation checks, introspection).
+   * `undefined` if unknown or its family was revoked.
+   */
+  findAccessToken(id: string): Promise<AccessTokenRecord | undefined>;
+
+  /** Called when a refresh token is issued, before it is returned to the client. */
+  saveRefreshToken(record: RefreshTokenRecord): Promise<void>;
+  /**
+   * Called by the refresh_token grant with the hash of the presented token. Must return
+   * consumed records too (with `consumedAt` set): that is how reuse is detected.
+   * `undefined` if unknown or its family was revoked.
+   */
+  findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * Marks the refresh token consumed. Resolves `true` for exactly one caller; `false` if it
+   * was already consumed, is unknown, or its family was revoked. Must be atomic.
+   */
+  consumeRefreshToken(hash: string, at: Date): Promise<boolean>;
+
+  /** Called when an authorization code is issued. */
+  saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void>;
+  /** Like `findRefreshToken`, for codes: consumed codes are returned with `consumedAt`. */
+  findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined>;
+  /** Like `consumeRefreshToken`, for codes: `true` for exactly one caller. Must be atomic. */
+  consumeAuthorizationCode(hash: string, at: Date): Promise<boolean>;
+
+  /**
+   * Revokes a whole grant family: its code, refresh tokens and access tokens, including any
+   * saved after this call. Called on refresh-token or code reuse and by revocation.
+   * Idempotent; revoking an unknown family succeeds.
+   */
+  revokeFamily(familyId: string, at: Date): Promise<void>;
+}
+
+/** The three stores a server needs. */
+export interface Stores {
+  clients: ClientStore;
+  users: UserStore;
+  tokens: TokenStore;
+}

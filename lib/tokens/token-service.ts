@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { ClientRecord, TokenStore } from '../stores/types';
+import type { JwtSigner } from './jwt-signer';
+import { formatScope } from './scope';
+import { hashToken, randomToken } from './secrets';
+
+/** What a grant asks the token service to issue. */
+export interface IssueRequest {
+  client: ClientRecord;
+  /** The resource owner; absent for client_credentials (then `sub` is the client id, RFC 9068 §2.2). */
+  userId?: string;
+  realm?: string;
+  /** The scope of this access token. */
+  scope: string[];
+  /**
+   * The scope of the grant as a whole, kept on the refresh token so that a narrowed refresh
+   * can widen back later (RFC 6749 §6: the new refresh token has the original scope).
+   * @defaultValue `scope`
+   */
+  grantScope?: string[];
+  /** The family to issue into (refresh rotation); a new family when absent. */
+  familyId?: string;
+  /** Whether to issue a refresh token too. */
+  withRefreshToken: boolean;
+}
+
+/** What the token endpoint returns (RFC 6749 §5.1), before serialisation. */
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+  scope: string[];
+}
+
+export interface TokenServiceConfig {
+  issuer: string;
+  audience: string | string[];
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  signer: JwtSigner;
+  tokens: TokenStore;
+}
+
+/** Issues access and refresh tokens and records them in the token store. */
+export class TokenService {
+  constructor(private readonly config: TokenServiceConfig) {}
+
+  /**
+   * Issues an access token (a JWT per RFC 9068) and, when asked, a refresh token. Both
+   * records are saved before this resolves, so a token a client holds is always one the
+   * store knows (and can revoke).
+   */
+  async issue(request: IssueRequest): Promise<IssuedTokens> {
+    const { client, userId, realm, scope } = request;
+    const { issuer, audience, signer, tokens } = this.config;
+    const familyId = request.familyId ?? newId();
+    const now = Date.now();
+    const createdAt = new Date(now);
+    const iat = Math.floor(now / 1000);
+    const expiresIn = client.accessTokenLifetime ?? this.config.accessTokenLifetime;
+    const jti = newId();
+
+    const claims: Record<string, unknown> = {
+      iss: issuer,
+      sub: userId ?? client.id,
+      aud: audience,
+      client_id: client.id,
+      iat,
+      exp: iat + expiresIn,
+      jti,
+    };
+    if (scope.length > 0) claims.scope = formatScope(scope);
+    const accessToken = signer.sign(claims);
+
+    const member = { familyId, clientId: client.id, userId, realm, createdAt };
+    const saves: Promise<void>[] = [
+      tokens.saveAccessToken({ ...member, id: jti, scope, expiresAt: new Date((iat + expiresIn) * 1000) }),
+    ];
+    let refreshToken: string | undefined;
+    if (request.withRefreshToken) {
+      refreshToken = randomToken();
+      const lifetime = client.refreshTokenLifetime ?? this.config.refreshTokenLifetime;
+      saves.push(
+        tokens.saveRefreshToken({
+          ...member,
+          hash: hashToken(refreshToken),
+          scope: request.grantScope ?? scope,
+          expiresAt: new Date(now + lifetime * 1000),
+        }),
+      );
+    }
+    await Promise.all(saves);
+    return { accessToken, refreshToken, expiresIn, scope };
+  }
+}
+
+/** A random 128-bit id (family ids, `jti`). */
+export function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
