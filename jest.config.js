@@ -1,6 +1,12 @@
 // Two projects: the whole suite runs once on Express 5 and once on Express 4 (installed as
 // the `express4` alias), so both peer versions are proven on every run.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+// Examples import the package by name, like user code; here that name is the source
+// (tsconfig.json `paths` and scripts/register-ts.js map it the same way).
+const self = { '^express-oauth2-provider$': '<rootDir>/lib/index.ts' };
 const base = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -11,7 +17,12 @@ const base = {
 };
 module.exports = {
   projects: [
-    { ...base, displayName: 'express5' },
-    { ...base, displayName: 'express4', moduleNameMapper: { '^express$': 'express4' } },
+    { ...base, displayName: 'express5', moduleNameMapper: { ...self }, globals: { EXPECTED_EXPRESS_MAJOR: 5 } },
+    {
+      ...base,
+      displayName: 'express4',
+      moduleNameMapper: { ...self, '^express$': 'express4' },
+      globals: { EXPECTED_EXPRESS_MAJOR: 4 },
+    },
   ],
 };

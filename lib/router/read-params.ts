@@ -21,7 +21,8 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 export async function readParams(req: Request): Promise<Params> {
   const type = mediaType(req.headers['content-type']);
-  if (isConsumed(req)) return fromParsedBody(req.body);
+  // A host parser turns repeated form parameters into arrays.
+  if (isConsumed(req)) return fromParsedBody(req.body, 'repeated');
 
   const declared = Number(req.headers['content-length'] ?? 0);
   const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -121,7 +122,7 @@ function fromJson(text: string): Params {
     if (seen.has(key)) throw repeated(key);
     seen.add(key);
   }
-  return fromParsedBody(parsed);
+  return fromParsedBody(parsed, 'not-a-string');
 }
 
 /** The keys of the outermost object of a JSON text that JSON.parse already accepted. */
@@ -148,15 +149,18 @@ function topLevelKeys(text: string): string[] {
   return keys;
 }
 
-/** Checks an already-parsed body (ours from JSON, or the host's parser's). */
-function fromParsedBody(body: unknown): Params {
-  if (body === undefined || body === null) return Object.create(null) as Params;
-  if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
+/**
+ * Checks an already-parsed body: ours from JSON, or the host's parser's. An array value means
+ * a repeated parameter when a form parser made it, and a wrong type when JSON had it.
+ */
+function fromParsedBody(body: unknown, arrays: 'repeated' | 'not-a-string'): Params {
+  if (body === undefined || (body === null && arrays === 'repeated')) return Object.create(null) as Params;
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
     throw new InvalidRequestError('The request body must be a set of parameters');
   }
   const params = Object.create(null) as Params;
   for (const [key, value] of Object.entries(body)) {
-    if (Array.isArray(value)) throw repeated(key);
+    if (Array.isArray(value) && arrays === 'repeated') throw repeated(key);
     if (typeof value !== 'string') throw new InvalidRequestError(`Parameter "${printable(key)}" must be a string`);
     params[key] = value;
   }

@@ -137,7 +137,7 @@ class MemoryClientStore implements ClientStore {
 
   async findById(clientId: string): Promise<ClientRecord | undefined> {
     const client = this.byId.get(clientId);
-    return client && structuredClone(client);
+    return client && cloneRecord(client);
   }
 }
 
@@ -150,12 +150,12 @@ class MemoryUserStore implements UserStore {
 
   async findByUsername(username: string, context: UserContext): Promise<UserRecord | undefined> {
     const user = this.users.find((u) => u.username === username && u.realm === context.realm);
-    return user && structuredClone(user);
+    return user && cloneRecord(user);
   }
 
   async findById(id: string, context: UserContext): Promise<UserRecord | undefined> {
     const user = this.users.find((u) => u.id === id && u.realm === context.realm);
-    return user && structuredClone(user);
+    return user && cloneRecord(user);
   }
 }
 
@@ -246,7 +246,7 @@ export class MemoryTokenStore implements TokenStore {
   private save(kind: Kind, id: string, record: FamilyMember): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(record.familyId)) return;
-    (this.records[kind] as Map<string, FamilyMember>).set(id, structuredClone(record));
+    (this.records[kind] as Map<string, FamilyMember>).set(id, cloneRecord(record));
     let members = this.families.get(record.familyId);
     if (!members) this.families.set(record.familyId, (members = new Set()));
     members.add(`${kind}:${id}`);
@@ -254,7 +254,7 @@ export class MemoryTokenStore implements TokenStore {
 
   private find<K extends Kind>(kind: K, id: string) {
     const record = this.records[kind].get(id);
-    return (record && structuredClone(record)) as (typeof this.records)[K] extends Map<string, infer R> ? R | undefined : never;
+    return (record && cloneRecord(record)) as (typeof this.records)[K] extends Map<string, infer R> ? R | undefined : never;
   }
 
   private consume(kind: 'refresh' | 'code', id: string, at: Date): boolean {
@@ -264,6 +264,20 @@ export class MemoryTokenStore implements TokenStore {
     record.consumedAt = new Date(at.getTime());
     return true;
   }
+}
+
+/**
+ * Copies a flat record: Dates and arrays are copied, so nothing stored can be mutated from
+ * outside. Not structuredClone: its Dates belong to Node's main realm, so under a test
+ * runner's VM context `value instanceof Date` would be false for records we hand back.
+ */
+function cloneRecord<T extends object>(record: T): T {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    copy[key] = value instanceof Date ? new Date(value.getTime()) : Array.isArray(value) ? [...value] : value;
+  }
+  return copy as T;
 }
 
 function splitKey(key: `${Kind}:${string}`): [Kind, string] {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientRecord, TokenStore } from '../stores/types';
+import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
 import type { JwtSigner } from './jwt-signer';
 import { formatScope } from './scope';
 import { hashToken, randomToken } from './secrets';
@@ -72,7 +72,9 @@ export class TokenService {
     if (scope.length > 0) claims.scope = formatScope(scope);
     const accessToken = signer.sign(claims);
 
-    const member = { familyId, clientId: client.id, userId, realm, createdAt };
+    const member: Omit<FamilyMember, 'scope' | 'expiresAt'> = { familyId, clientId: client.id, createdAt };
+    if (userId !== undefined) member.userId = userId;
+    if (realm !== undefined) member.realm = realm;
     const saves: Promise<void>[] = [
       tokens.saveAccessToken({ ...member, id: jti, scope, expiresAt: new Date((iat + expiresIn) * 1000) }),
     ];

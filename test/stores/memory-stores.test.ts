@@ -1,0 +1,143 @@
+import { createMemoryStores, type AccessTokenRecord, type AuthorizationCodeRecord, type RefreshTokenRecord } from '../../lib';
+
+const now = Date.now();
+const base = { familyId: 'fam-1', clientId: 'c', userId: 'u', scope: ['read'], createdAt: new Date(now), expiresAt: new Date(now + 60_000) };
+const access = (id: string, extra: Partial<AccessTokenRecord> = {}): AccessTokenRecord => ({ ...base, id, ...extra });
+const refresh = (hash: string, extra: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({ ...base, hash, ...extra });
+const code = (hash: string, extra: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord => ({
+  ...base,
+  hash,
+  redirectUri: 'https://app.example/cb',
+  codeChallenge: 'abc',
+  codeChallengeMethod: 'S256',
+  ...extra,
+});
+
+describe('in-memory token store', () => {
+  it('round-trips every field, Dates as Dates', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('a1', { realm: 'partners' }));
+    await tokens.saveRefreshToken(refresh('r1'));
+    await tokens.saveAuthorizationCode(code('c1'));
+    expect(await tokens.findAccessToken('a1')).toEqual(access('a1', { realm: 'partners' }));
+    expect(await tokens.findRefreshToken('r1')).toEqual(refresh('r1'));
+    expect(await tokens.findAuthorizationCode('c1')).toEqual(code('c1'));
+    expect((await tokens.findRefreshToken('r1'))?.createdAt).toBeInstanceOf(Date);
+  });
+
+  it('answers undefined for what it does not know', async () => {
+    const { tokens } = createMemoryStores();
+    expect(await tokens.findAccessToken('x')).toBeUndefined();
+    expect(await tokens.findRefreshToken('x')).toBeUndefined();
+    expect(await tokens.findAuthorizationCode('x')).toBeUndefined();
+    expect(await tokens.consumeRefreshToken('x', new Date())).toBe(false);
+    expect(await tokens.consumeAuthorizationCode('x', new Date())).toBe(false);
+  });
+
+  it('hands out copies: mutating a returned record changes nothing stored', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveRefreshToken(refresh('r1'));
+    const got = await tokens.findRefreshToken('r1');
+    got?.scope.push('admin');
+    got?.expiresAt.setTime(0);
+    expect(await tokens.findRefreshToken('r1')).toEqual(refresh('r1'));
+  });
+
+  it.each(['refresh', 'code'] as const)('lets exactly one of 100 concurrent consumers of a %s win', async (kind) => {
+    const { tokens } = createMemoryStores();
+    if (kind === 'refresh') await tokens.saveRefreshToken(refresh('h'));
+    else await tokens.saveAuthorizationCode(code('h'));
+    const consume = (at: Date) => (kind === 'refresh' ? tokens.consumeRefreshToken('h', at) : tokens.consumeAuthorizationCode('h', at));
+    const at = new Date(now + 1000);
+    const results = await Promise.all(Array.from({ length: 100 }, () => consume(at)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const found = kind === 'refresh' ? await tokens.findRefreshToken('h') : await tokens.findAuthorizationCode('h');
+    expect(found?.consumedAt).toEqual(at);
+  });
+
+  it('revokes a whole family, including members saved after the revocation', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('a1'));
+    await tokens.saveRefreshToken(refresh('r1'));
+    await tokens.saveAuthorizationCode(code('c1'));
+    await tokens.saveAccessToken(access('other', { familyId: 'fam-2' }));
+    await tokens.revokeFamily('fam-1', new Date());
+    await tokens.saveRefreshToken(refresh('r2')); // a rotation that lost the race
+    expect(await tokens.findAccessToken('a1')).toBeUndefined();
+    expect(await tokens.findRefreshToken('r1')).toBeUndefined();
+    expect(await tokens.findRefreshToken('r2')).toBeUndefined();
+    expect(await tokens.findAuthorizationCode('c1')).toBeUndefined();
+    expect(await tokens.consumeRefreshToken('r2', new Date())).toBe(false);
+    expect(await tokens.findAccessToken('other')).toEqual(access('other', { familyId: 'fam-2' }));
+  });
+
+  it('revokes idempotently, and unknown families without error', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('a1'));
+    await tokens.revokeFamily('fam-1', new Date());
+    await expect(tokens.revokeFamily('fam-1', new Date())).resolves.toBeUndefined();
+    await expect(tokens.revokeFamily('never-existed', new Date())).resolves.toBeUndefined();
+  });
+
+  it('purges expired records and keeps live ones', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('old', { expiresAt: new Date(now - 1) }));
+    await tokens.saveRefreshToken(refresh('old', { expiresAt: new Date(now - 1) }));
+    await tokens.saveAccessToken(access('live'));
+    expect(tokens.purgeExpired(now)).toBe(2);
+    expect(await tokens.findAccessToken('old')).toBeUndefined();
+    expect(await tokens.findRefreshToken('old')).toBeUndefined();
+    expect(await tokens.findAccessToken('live')).toBeDefined();
+    tokens.close();
+  });
+});
+
+describe('in-memory client and user stores', () => {
+  const stores = createMemoryStores({
+    clients: [{ id: 'c', secret: 'secret-secret', grants: ['client_credentials'], scopes: ['read'] }],
+    users: [
+      { id: 'u1', username: 'ann', passwordHash: '$2b$04$abcdefghijklmnopqrstuuJ0o4y1zN2Qx1mYbq0n3x9GqS2Yl4kQa' },
+      { id: 'u2', username: 'ann', realm: 'partners', disabled: true, passwordChangedAt: new Date(0) },
+    ],
+  });
+
+  it('finds clients by exact id', async () => {
+    expect((await stores.clients.findById('c'))?.id).toBe('c');
+    expect(await stores.clients.findById('C')).toBeUndefined();
+  });
+
+  it('finds users by username within the realm only', async () => {
+    expect((await stores.users.findByUsername('ann', {}))?.id).toBe('u1');
+    expect(await stores.users.findByUsername('ann', { realm: 'partners' })).toEqual({
+      id: 'u2',
+      username: 'ann',
+      realm: 'partners',
+      disabled: true,
+      passwordChangedAt: new Date(0),
+    });
+    expect(await stores.users.findByUsername('ann', { realm: 'elsewhere' })).toBeUndefined();
+    expect((await stores.users.findById('u2', { realm: 'partners' }))?.username).toBe('ann');
+    expect(await stores.users.findById('u2', {})).toBeUndefined();
+  });
+});
+
+describe('production warning', () => {
+  const saved = process.env.NODE_ENV;
+  afterEach(() => {
+    process.env.NODE_ENV = saved;
+  });
+
+  it('warns once per process when used with NODE_ENV=production', () => {
+    const emit = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      process.env.NODE_ENV = 'production';
+      createMemoryStores();
+      createMemoryStores();
+      expect(emit).toHaveBeenCalledTimes(1);
+      expect(emit.mock.calls[0]?.[0]).toContain('in-memory stores lose every token on restart');
+      expect(emit.mock.calls[0]?.[1]).toEqual({ code: 'EOP_MEMORY_STORE', type: 'ExpressOAuth2ProviderWarning' });
+    } finally {
+      emit.mockRestore();
+    }
+  });
+});
