@@ -161,8 +161,9 @@ function validateIssuer(value: unknown): string {
   if (url.search || url.hash || value.includes('?') || value.includes('#')) {
     throw new ConfigurationError('issuer', 'must not have a query or fragment (RFC 8414 §2)');
   }
-  // Keep the issuer exactly as configured: it is compared as a string by clients.
-  return value.endsWith('/') ? value.slice(0, -1) : value;
+  // Kept exactly as configured: clients compare `iss` as a string (RFC 8414 §3.3), so
+  // "https://a.example/" and "https://a.example" are different issuers.
+  return value;
 }
 
 function validateStores(stores: unknown): void {

@@ -5,6 +5,7 @@ import { registerClientCredentialsGrant } from './grants/client-credentials';
 import type { GrantContext } from './grants/grant-context';
 import { registerPasswordGrant } from './grants/password';
 import { registerRefreshTokenGrant } from './grants/refresh-token';
+import type { Logger } from './internal/logger';
 import { type OAuthServerOptions, resolveOptions } from './options';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
@@ -15,10 +16,22 @@ import { TokenService } from './tokens/token-service';
 export interface OAuthServer {
   /** Mount it with `app.use(oauth.router)`: serves `{basePath}/token`. */
   readonly router: Router;
-  /** The issuer identifier, as configured (without a trailing slash). */
+  /** The issuer identifier, exactly as configured. */
   readonly issuer: string;
   /** Absolute URLs of the endpoints, for documentation pages and client configuration. */
   readonly endpoints: { readonly token: string };
+}
+
+/**
+ * Tokens issued over plain http can be read on the wire; http is only for a developer's own
+ * machine. Warn (through the host's logger) rather than refuse, so local setups keep working.
+ */
+function warnIfInsecureIssuer(issuer: string, logger: Logger): void {
+  const { protocol, hostname } = new URL(issuer);
+  const loopback = hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+  if (protocol === 'http:' && !loopback) {
+    logger.warn({ issuer }, 'The issuer is a plain http URL on a non-loopback host: tokens and secrets would travel unencrypted; use https');
+  }
 }
 
 /** The request property the authenticated client is kept under while oauth2orize runs. */
@@ -42,6 +55,7 @@ const CLIENT_PROPERTY = 'oauth2ProviderClient';
  */
 export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const config = resolveOptions(options);
+  warnIfInsecureIssuer(config.issuer, config.logger);
   const signer = createJwtSigner(config.signing);
   const tokens = new TokenService({
     issuer: config.issuer,
@@ -59,7 +73,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
 
-  const realm = config.issuer;
+  // The Basic challenge's realm (RFC 7617 §2): the issuer, as a quoted-string.
+  const realm = config.issuer.replace(/["\\]/g, '\\$&');
   const router = express.Router();
   const tokenPath = `${config.basePath}/token`;
   mountTokenEndpoint(router, {
@@ -73,6 +88,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   return {
     router,
     issuer: config.issuer,
-    endpoints: { token: config.issuer + tokenPath },
+    // Where the endpoints are when the router is mounted at the issuer's path.
+    endpoints: { token: config.issuer.replace(/\/$/, '') + tokenPath },
   };
 }

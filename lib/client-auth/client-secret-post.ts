@@ -12,7 +12,10 @@ export class ClientSecretPostStrategy extends Strategy {
 
   override authenticate(req: Request): void {
     const { client_id: id, client_secret: secret } = req.body as Record<string, string | undefined>;
-    if (!id || !secret) return this.fail(400);
+    if (!id || !secret) {
+      this.fail(400);
+      return;
+    }
     this.verify('client_secret_post', id, secret).then(
       (client) => this.success(client),
       (err: unknown) => this.error(err as Error),

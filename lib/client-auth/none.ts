@@ -12,7 +12,10 @@ export class PublicClientStrategy extends Strategy {
 
   override authenticate(req: Request): void {
     const id = (req.body as Record<string, string | undefined>).client_id;
-    if (!id) return this.fail(400);
+    if (!id) {
+      this.fail(400);
+      return;
+    }
     this.verify('none', id).then(
       (client) => this.success(client),
       (err: unknown) => this.error(err as Error),

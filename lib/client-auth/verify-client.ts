@@ -12,8 +12,10 @@ export type VerifyClient = (method: ClientAuthMethod, clientId: string, secret?:
 
 /**
  * One store read and, for confidential clients, one SHA-256 comparison: no bcrypt on this
- * path (DESIGN.md, performance principles). Every failure is `invalid_client`; the
- * description never says whether the id or the secret was wrong.
+ * path (DESIGN.md, performance principles). Every failure is `invalid_client`; a wrong secret
+ * and an unknown id get the same description. A method mismatch is named, to help the
+ * developer fix the call: it reveals that the id exists, which RFC 6749 §2.2 allows (client
+ * ids are not secrets), never anything about the secret.
  */
 export function createClientVerifier(clients: ClientStore): VerifyClient {
   return async (method, clientId, secret) => {

@@ -57,10 +57,9 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
     if (user.disabled) throw new InvalidGrantError('The resource owner is disabled');
   }
 
-  // The single point of truth: of many concurrent refreshes, exactly one consumes the token.
-  if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record);
-
-  return ctx.tokens.issue({
+  // Save the successor before consuming: if the store fails here, the presented token is
+  // still unconsumed and the client's retry works (instead of being taken for reuse).
+  const issued = await ctx.tokens.issue({
     client,
     userId: record.userId,
     realm: record.realm,
@@ -69,6 +68,10 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
     familyId: record.familyId,
     withRefreshToken: true,
   });
+  // The single point of truth: of many concurrent refreshes, exactly one consumes the token.
+  // A loser revokes the family, which also kills the successor it just saved.
+  if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record);
+  return issued;
 }
 
 async function revokeReused(ctx: GrantContext, record: RefreshTokenRecord): Promise<never> {

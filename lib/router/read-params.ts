@@ -21,8 +21,8 @@ const MAX_BODY_BYTES = 64 * 1024;
  */
 export async function readParams(req: Request): Promise<Params> {
   const type = mediaType(req.headers['content-type']);
-  // A host parser turns repeated form parameters into arrays.
-  if (isConsumed(req)) return fromParsedBody(req.body, 'repeated');
+  // A host's form parser turns repeated parameters into arrays; in JSON an array is a value.
+  if (isConsumed(req)) return fromParsedBody(req.body, type.name === 'application/json' ? 'not-a-string' : 'repeated');
 
   const declared = Number(req.headers['content-length'] ?? 0);
   const hasBody = declared > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -34,7 +34,7 @@ export async function readParams(req: Request): Promise<Params> {
   if (type.name !== 'application/x-www-form-urlencoded' && type.name !== 'application/json') {
     throw new InvalidRequestError('Content-Type must be application/x-www-form-urlencoded or application/json');
   }
-  if (type.charset !== undefined && type.charset !== 'utf-8') {
+  if (type.charset !== undefined && type.charset !== 'utf-8' && type.charset !== 'utf8') {
     throw new InvalidRequestError('The request body must be UTF-8');
   }
   const text = await readBody(req, declared);

@@ -247,9 +247,9 @@ export class MemoryTokenStore implements TokenStore {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(record.familyId)) return;
     (this.records[kind] as Map<string, FamilyMember>).set(id, cloneRecord(record));
-    let members = this.families.get(record.familyId);
-    if (!members) this.families.set(record.familyId, (members = new Set()));
+    const members = this.families.get(record.familyId) ?? new Set();
     members.add(`${kind}:${id}`);
+    this.families.set(record.familyId, members);
   }
 
   private find<K extends Kind>(kind: K, id: string) {

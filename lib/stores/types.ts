@@ -30,7 +30,7 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'n
 export interface ClientRecord {
   /** The `client_id`. Any Unicode string; compared exactly. */
   id: string;
-  /** A display name, shown on the consent page. */
+  /** A display name, for people (logs, and the consent page once there is one). */
   name?: string;
   /**
    * The client secret's hash as produced by `hashClientSecret()` (`sha256:<base64url>`).
@@ -148,8 +148,8 @@ export interface ClientStore {
 /** Looks up resource owners. */
 export interface UserStore {
   /**
-   * Called by the password grant (and the login page) with the username as typed and the
-   * realm the request named. Resolves to the user, or `undefined`. Whether usernames are
+   * Called by the password grant with the username as typed and the realm the request
+   * named. Resolves to the user, or `undefined`. Whether usernames are
    * case-sensitive is the store's decision.
    */
   findByUsername(username: string, context: UserContext): Promise<UserRecord | undefined>;

@@ -1,12 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
+const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+
 /**
- * A bcrypt hash of a random value nobody knows, compared against when the user does not
- * exist, so that "no such user" costs the same time as "wrong password" and usernames cannot
- * be enumerated by timing. Cost 10, the cost `hashPassword` uses by default.
+ * When the user does not exist we still compare against a bcrypt hash of a random value, so
+ * that "no such user" costs the same time as "wrong password" and usernames cannot be
+ * enumerated by timing. The dummy has the cost of the real hashes seen most recently (10, the
+ * `hashPassword` default, until one is seen): a fixed cost would be distinguishable from a
+ * host's own. One dummy per cost, made once.
  */
-const DUMMY_HASH = '$2b$10$VdLSgQq19zWpKHbAgRntNuap8aUT9Nu2lvejGrSxbTNhAUWfllJkK';
-const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+let dummyCost = 10;
+const dummies = new Map<number, Promise<string>>();
+
+function dummyHash(): Promise<string> {
+  let hash = dummies.get(dummyCost);
+  if (!hash) {
+    hash = bcrypt.hash(randomBytes(16).toString('base64url'), dummyCost);
+    dummies.set(dummyCost, hash);
+  }
+  return hash;
+}
 
 /**
  * Hashes a user's password with bcrypt for storage in `UserRecord.passwordHash`.
@@ -46,8 +60,10 @@ export async function verifyPassword(password: string, hash: string | undefined)
   // Longer input is never a valid password (hashPassword refuses it); don't spend bcrypt on it.
   if (password.length > 1024) return false;
   if (hash === undefined || !isPasswordHash(hash)) {
-    await bcrypt.compare(password, DUMMY_HASH);
+    await bcrypt.compare(password, await dummyHash());
     return false;
   }
+  const cost = Number(BCRYPT_HASH.exec(hash)?.[1]);
+  if (cost >= 4 && cost <= 16) dummyCost = cost; // a corrupt or absurd hash must not set it
   return bcrypt.compare(password, hash);
 }

@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigurationError, createMemoryStores, createOAuthServer, hashClientSecret, type OAuthServerOptions } from '../../lib';
-import { ISSUER, JWT_SECRET, seedStores } from '../helpers/fixtures';
+import express from 'express';
+import request from 'supertest';
+import { CONFIDENTIAL, ISSUER, JWT_SECRET, basic, decodeJwt, seedStores } from '../helpers/fixtures';
 
 const stores = seedStores();
 const valid: OAuthServerOptions = { issuer: ISSUER, stores, signing: { secret: JWT_SECRET } };
@@ -111,5 +113,38 @@ describe('createMemoryStores() validates its seed', () => {
     expect(stored).toEqual({ id: 'c', secretHash: hashClientSecret(client.secret), grants: ['client_credentials'], scopes: ['read'] });
     const user = await seeded.users.findByUsername('u', {});
     expect(user).toEqual({ id: 'u', username: 'u', passwordHash: expect.stringMatching(/^\$2b\$10\$/) });
+  });
+});
+
+describe('the issuer is kept exactly as configured (RFC 8414 §3.3 compares it as a string)', () => {
+  it('keeps a trailing slash in iss but not twice in endpoint URLs', async () => {
+    const oauth = createOAuthServer({ ...valid, issuer: `${ISSUER}/` });
+    expect(oauth.issuer).toBe(`${ISSUER}/`);
+    expect(oauth.endpoints.token).toBe(`${ISSUER}/oauth2/token`);
+    const res = await request(express().use(oauth.router))
+      .post('/oauth2/token')
+      .set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret))
+      .type('form')
+      .send({ grant_type: 'client_credentials' });
+    expect(decodeJwt(res.body.access_token).payload.iss).toBe(`${ISSUER}/`);
+  });
+});
+
+describe('an http issuer outside loopback is warned about through the logger', () => {
+  it.each([
+    ['http://auth.example.test', 1],
+    ['http://localhost:3000', 0],
+    ['http://127.0.0.1:3000', 0],
+    ['https://auth.example.test', 0],
+  ])('%s gives %i warning(s)', (issuer, count) => {
+    const warn = jest.fn();
+    createOAuthServer({ ...valid, issuer, logger: { warn, error: jest.fn() } });
+    expect(warn).toHaveBeenCalledTimes(count);
+    if (count) {
+      expect(warn).toHaveBeenCalledWith(
+        { issuer },
+        'The issuer is a plain http URL on a non-loopback host: tokens and secrets would travel unencrypted; use https',
+      );
+    }
   });
 });

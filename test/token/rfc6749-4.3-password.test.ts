@@ -83,11 +83,14 @@ describe('RFC 6749 §4.3 resource owner password credentials', () => {
     expectOAuthError(await password({ username: ALICE.username, password: 'wrong' }), 400, 'invalid_grant', 'Invalid resource owner credentials');
   });
 
-  it('answers an unknown user exactly like a wrong password, after the same bcrypt work', async () => {
+  it('answers an unknown user exactly like a wrong password, after bcrypt work of the same cost', async () => {
+    // Fixture users are hashed at cost 4: once one was seen, the dummy hash has cost 4 too.
+    await password({ username: ALICE.username, password: 'wrong' });
     const compare = jest.spyOn(bcrypt, 'compare');
     try {
       expectOAuthError(await password({ username: 'nobody', password: 'x' }), 400, 'invalid_grant', 'Invalid resource owner credentials');
       expect(compare).toHaveBeenCalledTimes(1);
+      expect(compare.mock.calls[0]?.[1]).toMatch(/^\$2b\$04\$/);
     } finally {
       compare.mockRestore();
     }

@@ -103,8 +103,8 @@ describe('RFC 6749 §5.2 malformed requests are invalid_request 400, never 500',
     expectOAuthError(res, 400, 'invalid_request', 'The request body must be UTF-8');
   });
 
-  it('accepts an explicit UTF-8 charset', async () => {
-    const res = await token().set('Content-Type', 'application/x-www-form-urlencoded; charset=UTF-8').send('grant_type=client_credentials');
+  it.each(['UTF-8', 'utf8', '"utf-8"'])('accepts an explicit charset=%s', async (charset) => {
+    const res = await token().set('Content-Type', `application/x-www-form-urlencoded; charset=${charset}`).send('grant_type=client_credentials');
     expectTokenResponse(res, { expires_in: 3600, scope: 'read' });
   });
 
@@ -161,6 +161,14 @@ describe('living with the host application', () => {
     expectOAuthError(dup, 400, 'invalid_request', 'Parameter "scope" is included more than once');
   });
 
+  it('reports an array in a host-parsed JSON body as a wrong type, not a repeat', async () => {
+    const host = express();
+    host.use(express.json());
+    host.use(createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET } }).router);
+    const res = await request(host).post('/oauth2/token').set('Authorization', auth).send({ grant_type: 'client_credentials', scope: ['read'] });
+    expectOAuthError(res, 400, 'invalid_request', 'Parameter "scope" must be a string');
+  });
+
   it('mounts under a custom basePath and leaves other paths to the host', async () => {
     const host = express();
     host.use(createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET }, basePath: '/auth' }).router);
@@ -196,8 +204,8 @@ describe('store failures become a generic server_error', () => {
     expectOAuthError(res, 500, 'server_error', 'The server encountered an unexpected condition');
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
     // The cause is logged for the operator, once, at error level.
-    expect(logged).toHaveLength(1);
-    expect(logged[0]?.[0]).toBe('error');
-    expect((logged[0]?.[1] as { err: Error }).err.message).toContain('connection refused');
+    expect(logged).toEqual([['error', { err: expect.any(Error), method: 'POST', path: '/oauth2/token' }, 'POST /oauth2/token failed with server_error']]);
+    const [, fields] = logged[0] as [string, { err: Error }];
+    expect(fields.err.message).toContain('connection refused');
   });
 });

@@ -169,4 +169,24 @@ describe('RFC 6749 §6 refresh with rotation (RFC 9700 §4.14.2)', () => {
       .send({ grant_type: 'refresh_token', refresh_token: 'x' });
     expectOAuthError(res, 400, 'unauthorized_client', 'The client may not use the refresh_token grant');
   });
+
+  it('leaves the presented token usable when saving its successor fails (no false reuse)', async () => {
+    const seeded = seedStores();
+    let failSaves = false;
+    const tokens = Object.assign(Object.create(seeded.tokens), {
+      saveRefreshToken: (record: Parameters<typeof seeded.tokens.saveRefreshToken>[0]) =>
+        failSaves ? Promise.reject(new Error('database unavailable')) : seeded.tokens.saveRefreshToken(record),
+    });
+    const logger = { warn: () => undefined, error: () => undefined };
+    const stores = { ...seeded, tokens };
+    const app = express().use(createOAuthServer({ issuer: ISSUER, stores, signing: { secret: JWT_SECRET }, logger }).router);
+    const post = (fields: Record<string, string>) =>
+      request(app).post('/oauth2/token').set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret)).type('form').send(fields);
+    const first = (await post({ grant_type: 'password', username: ALICE.username, password: ALICE.password })).body;
+    failSaves = true;
+    expectOAuthError(await post({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), 500, 'server_error', 'The server encountered an unexpected condition');
+    expect((await seeded.tokens.findRefreshToken(hashToken(first.refresh_token)))?.consumedAt).toBeUndefined();
+    failSaves = false;
+    expectTokenResponse(await post({ grant_type: 'refresh_token', refresh_token: first.refresh_token }), { expires_in: 3600, scope: 'read', refresh_token: true });
+  });
 });
