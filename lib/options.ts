@@ -1,6 +1,9 @@
 import type { JsonWebKey } from 'node:crypto';
 import { ConfigurationError } from './errors';
 import { type Logger, stderrLogger } from './internal/logger';
+import type { RenderConsentPage, RenderLoginPage } from './interaction/pages';
+import type { AuthenticateUser } from './interaction/principal';
+import { isScopeToken } from './tokens/scope';
 import type { Stores } from './stores/types';
 
 /** HS256: one shared secret; the same secret verifies the tokens. Never published. */
@@ -53,6 +56,36 @@ export interface OAuthServerOptions {
   refreshTokenLifetime?: number;
   /** Where warnings and server errors go (pino-compatible). @defaultValue JSON lines on stderr */
   logger?: Logger;
+
+  /** Authorization code lifetime in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). @defaultValue `60` */
+  authorizationCodeLifetime?: number;
+  /** How long a pending authorization (login and consent) may take, in seconds. @defaultValue `600` */
+  interactionLifetime?: number;
+  /** Accept PKCE `code_challenge_method=plain` (RFC 7636 §4.2). Off: only S256. @defaultValue `false` */
+  allowPlainPkce?: boolean;
+  /**
+   * Your own login: returns the user signed in on this request (e.g. `req.user` of your
+   * passport session) as `{ id, realm? }`, or `undefined`. When it returns a user, the built-in
+   * login page is skipped.
+   * @example `authenticateUser: (req) => req.user ? { id: req.user.id } : undefined`
+   */
+  authenticateUser?: AuthenticateUser;
+  /**
+   * Your login page. When no user is signed in, the browser is sent there with a `return_to`
+   * query parameter (a path on this server) to send it back to after login. Without it, the
+   * built-in login page is used.
+   */
+  loginUrl?: string;
+  /** Realms (identity providers) offered on the built-in login page; `id` is passed to the UserStore. @defaultValue `[]` */
+  realms?: { id: string; label: string }[];
+  /** Replaces the built-in login page. */
+  renderLoginPage?: RenderLoginPage;
+  /** Replaces the built-in consent page. */
+  renderConsentPage?: RenderConsentPage;
+  /** Descriptions shown next to each scope on the consent page. @defaultValue `{}` */
+  scopeDescriptions?: Record<string, string>;
+  /** Extra CSS for the built-in pages (override the `--eop-*` custom properties to theme them). */
+  pageCss?: string;
 }
 
 /** Options after defaults are applied and everything is validated. */
@@ -65,6 +98,16 @@ export interface ResolvedOptions {
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
   logger: Logger;
+  authorizationCodeLifetime: number;
+  interactionLifetime: number;
+  allowPlainPkce: boolean;
+  authenticateUser?: AuthenticateUser;
+  loginUrl?: string;
+  realms: { id: string; label: string }[];
+  renderLoginPage?: RenderLoginPage;
+  renderConsentPage?: RenderConsentPage;
+  scopeDescriptions: Record<string, string>;
+  pageCss?: string;
 }
 
 const KNOWN_KEYS = [
@@ -76,6 +119,16 @@ const KNOWN_KEYS = [
   'accessTokenLifetime',
   'refreshTokenLifetime',
   'logger',
+  'authorizationCodeLifetime',
+  'interactionLifetime',
+  'allowPlainPkce',
+  'authenticateUser',
+  'loginUrl',
+  'realms',
+  'renderLoginPage',
+  'renderConsentPage',
+  'scopeDescriptions',
+  'pageCss',
 ] as const;
 
 const STORE_METHODS = {
@@ -91,6 +144,12 @@ const STORE_METHODS = {
     'findAuthorizationCode',
     'consumeAuthorizationCode',
     'revokeFamily',
+    'saveInteraction',
+    'findInteraction',
+    'consumeInteraction',
+    'saveConsent',
+    'findConsent',
+    'deleteConsent',
   ],
 } as const;
 
@@ -119,6 +178,52 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
     accessTokenLifetime: validateLifetime(options.accessTokenLifetime ?? 3600, 'accessTokenLifetime'),
     refreshTokenLifetime: validateLifetime(options.refreshTokenLifetime ?? 30 * 24 * 3600, 'refreshTokenLifetime'),
     logger,
+    ...resolveBrowserOptions(options),
+  };
+}
+
+function resolveBrowserOptions(options: OAuthServerOptions) {
+  const codeLifetime = validateLifetime(options.authorizationCodeLifetime ?? 60, 'authorizationCodeLifetime');
+  if (codeLifetime > 600) throw new ConfigurationError('authorizationCodeLifetime', 'must be at most 600 seconds (RFC 6749 §4.1.2)');
+  const interactionLifetime = validateLifetime(options.interactionLifetime ?? 600, 'interactionLifetime');
+  if (options.allowPlainPkce !== undefined && typeof options.allowPlainPkce !== 'boolean') {
+    throw new ConfigurationError('allowPlainPkce', 'must be a boolean');
+  }
+  for (const hook of ['authenticateUser', 'renderLoginPage', 'renderConsentPage'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new ConfigurationError(hook, 'must be a function');
+  }
+  if (options.loginUrl !== undefined) {
+    if (!isNonEmptyString(options.loginUrl) || !(options.loginUrl.startsWith('/') || /^https?:\/\//.test(options.loginUrl))) {
+      throw new ConfigurationError('loginUrl', 'must be a path ("/login") or an absolute http(s) URL');
+    }
+    if (options.loginUrl.startsWith('//')) throw new ConfigurationError('loginUrl', 'must not be protocol-relative');
+  }
+  const realms = options.realms ?? [];
+  if (!Array.isArray(realms)) throw new ConfigurationError('realms', 'must be an array of { id, label }');
+  realms.forEach((realm, i) => {
+    if (!isObject(realm) || !isNonEmptyString(realm.id) || !isNonEmptyString(realm.label)) {
+      throw new ConfigurationError(`realms[${i}]`, 'must be { id: string, label: string }');
+    }
+  });
+  const scopeDescriptions = options.scopeDescriptions ?? {};
+  if (!isObject(scopeDescriptions)) throw new ConfigurationError('scopeDescriptions', 'must be an object of scope -> text');
+  for (const [scope, text] of Object.entries(scopeDescriptions)) {
+    if (!isScopeToken(scope) || typeof text !== 'string') {
+      throw new ConfigurationError(`scopeDescriptions.${scope}`, 'must map a scope token to a string');
+    }
+  }
+  if (options.pageCss !== undefined && typeof options.pageCss !== 'string') throw new ConfigurationError('pageCss', 'must be a string');
+  return {
+    authorizationCodeLifetime: codeLifetime,
+    interactionLifetime,
+    allowPlainPkce: options.allowPlainPkce ?? false,
+    authenticateUser: options.authenticateUser,
+    loginUrl: options.loginUrl,
+    realms,
+    renderLoginPage: options.renderLoginPage,
+    renderConsentPage: options.renderConsentPage,
+    scopeDescriptions,
+    pageCss: options.pageCss,
   };
 }
 

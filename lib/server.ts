@@ -1,12 +1,17 @@
 import express, { type Router } from 'express';
 import oauth2orize from 'oauth2orize';
 import { createClientAuthenticator } from './client-auth/authenticate-client';
+import { registerAuthorizationCodeGrant } from './grants/authorization-code';
 import { registerClientCredentialsGrant } from './grants/client-credentials';
 import type { GrantContext } from './grants/grant-context';
+import { registerImplicitGrant } from './grants/implicit';
 import { registerPasswordGrant } from './grants/password';
+import { Interactions } from './interaction/interactions';
 import { registerRefreshTokenGrant } from './grants/refresh-token';
 import type { Logger } from './internal/logger';
 import { type OAuthServerOptions, resolveOptions } from './options';
+import { interactionTransactionStore, mountBrowserFlow } from './router/authorize';
+import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
 import { createJwtSigner } from './tokens/jwt-signer';
@@ -14,12 +19,18 @@ import { TokenService } from './tokens/token-service';
 
 /** What `createOAuthServer()` returns. */
 export interface OAuthServer {
-  /** Mount it with `app.use(oauth.router)`: serves `{basePath}/token`. */
+  /** Mount it with `app.use(oauth.router)`: serves `{basePath}/token`, `{basePath}/authorize`, ... */
   readonly router: Router;
   /** The issuer identifier, exactly as configured. */
   readonly issuer: string;
   /** Absolute URLs of the endpoints, for documentation pages and client configuration. */
-  readonly endpoints: { readonly token: string };
+  readonly endpoints: { readonly token: string; readonly authorization: string };
+  /**
+   * Forgets a user's remembered consent to a client: the next authorization asks again.
+   * Tokens already issued stay valid.
+   * @example `await oauth.forgetConsent(user.id, 'partner-app')`
+   */
+  forgetConsent(userId: string, clientId: string): Promise<void>;
 }
 
 /**
@@ -66,12 +77,20 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     tokens: config.stores.tokens,
   });
 
-  // Our own oauth2orize server per instance: never shared state between two servers.
-  const oauth2 = oauth2orize.createServer();
+  const interactions = new Interactions(config.stores.tokens, {
+    lifetime: config.interactionLifetime,
+    cookiePath: config.basePath || '/',
+    secureCookies: config.issuer.startsWith('https:'),
+  });
+  // Our own oauth2orize server per instance (never shared state between two servers), with
+  // pending authorizations in our interaction records instead of express-session.
+  const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
   const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
+  registerAuthorizationCodeGrant(oauth2, { ...ctx, issuer: config.issuer, codeLifetime: config.authorizationCodeLifetime });
+  registerImplicitGrant(oauth2, { ...ctx, issuer: config.issuer });
 
   // The Basic challenge's realm (RFC 7617 §2): the issuer, as a quoted-string.
   const realm = config.issuer.replace(/["\\]/g, '\\$&');
@@ -85,10 +104,28 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     errorHandler: createErrorHandler({ logger: config.logger, realm }),
   });
 
+  mountBrowserFlow(router, {
+    basePath: config.basePath,
+    stores: config.stores,
+    oauth2,
+    interactions,
+    allowPlainPkce: config.allowPlainPkce,
+    authenticateUser: config.authenticateUser,
+    loginUrl: config.loginUrl,
+    realms: config.realms,
+    renderLoginPage: config.renderLoginPage,
+    renderConsentPage: config.renderConsentPage,
+    scopeDescriptions: config.scopeDescriptions,
+    pageCss: config.pageCss,
+    errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss }),
+  });
+
+  // Where the endpoints are when the router is mounted at the issuer's path.
+  const base = config.issuer.replace(/\/$/, '') + config.basePath;
   return {
     router,
     issuer: config.issuer,
-    // Where the endpoints are when the router is mounted at the issuer's path.
-    endpoints: { token: config.issuer.replace(/\/$/, '') + tokenPath },
+    endpoints: { token: `${base}/token`, authorization: `${base}/authorize` },
+    forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),
   };
 }

@@ -8,7 +8,7 @@ import { setNoStore } from './error-handler';
 import { readParams } from './read-params';
 
 /** The grant types the token endpoint knows (the others are not exchanged there). */
-const TOKEN_GRANTS: ReadonlySet<string> = new Set<GrantType>(['client_credentials', 'password', 'refresh_token']);
+const TOKEN_GRANTS: ReadonlySet<string> = new Set<GrantType>(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
 
 export interface TokenEndpointDeps {
   path: string;

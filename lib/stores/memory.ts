@@ -9,6 +9,8 @@ import type {
   AuthorizationCodeRecord,
   ClientRecord,
   ClientStore,
+  ConsentRecord,
+  InteractionRecord,
   FamilyMember,
   RefreshTokenRecord,
   Stores,
@@ -171,6 +173,9 @@ export class MemoryTokenStore implements TokenStore {
     refresh: new Map<string, RefreshTokenRecord>(),
     code: new Map<string, AuthorizationCodeRecord>(),
   };
+  private readonly interactions = new Map<string, InteractionRecord>();
+  /** `${userId}\u0000${clientId}` -> consent. */
+  private readonly consents = new Map<string, ConsentRecord>();
   /** familyId -> the keys of its live members, so a family is revoked without a scan. */
   private readonly families = new Map<string, Set<`${Kind}:${string}`>>();
   /** familyId -> until when to remember the revocation (the longest expiry seen in it). */
@@ -221,6 +226,31 @@ export class MemoryTokenStore implements TokenStore {
     this.revoked.set(familyId, Math.max(this.revoked.get(familyId) ?? 0, until, Date.now() + 600_000));
   }
 
+  async saveInteraction(record: InteractionRecord): Promise<void> {
+    this.interactions.set(record.hash, cloneRecord(record));
+  }
+  async findInteraction(hash: string): Promise<InteractionRecord | undefined> {
+    const record = this.interactions.get(hash);
+    return record && cloneRecord(record);
+  }
+  async consumeInteraction(hash: string, at: Date): Promise<boolean> {
+    const record = this.interactions.get(hash);
+    if (!record || record.consumedAt) return false;
+    record.consumedAt = new Date(at.getTime());
+    return true;
+  }
+
+  async saveConsent(record: ConsentRecord): Promise<void> {
+    this.consents.set(consentKey(record.userId, record.clientId), cloneRecord(record));
+  }
+  async findConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined> {
+    const record = this.consents.get(consentKey(userId, clientId));
+    return record && cloneRecord(record);
+  }
+  async deleteConsent(userId: string, clientId: string): Promise<void> {
+    this.consents.delete(consentKey(userId, clientId));
+  }
+
   /** Drops expired records and stale revocation markers; runs on a timer, callable by hand. */
   purgeExpired(now = Date.now()): number {
     let dropped = 0;
@@ -232,6 +262,12 @@ export class MemoryTokenStore implements TokenStore {
           if (this.families.get(record.familyId)?.size === 0) this.families.delete(record.familyId);
           dropped++;
         }
+      }
+    }
+    for (const [hash, record] of this.interactions) {
+      if (record.expiresAt.getTime() <= now) {
+        this.interactions.delete(hash);
+        dropped++;
       }
     }
     for (const [familyId, until] of this.revoked) if (until <= now) this.revoked.delete(familyId);
@@ -278,6 +314,10 @@ function cloneRecord<T extends object>(record: T): T {
     copy[key] = value instanceof Date ? new Date(value.getTime()) : Array.isArray(value) ? [...value] : value;
   }
   return copy as T;
+}
+
+function consentKey(userId: string, clientId: string): string {
+  return `${userId}\u0000${clientId}`;
 }
 
 function splitKey(key: `${Kind}:${string}`): [Kind, string] {

@@ -54,6 +54,14 @@ export interface ClientRecord {
   accessTokenLifetime?: number;
   /** Refresh token lifetime in seconds, overriding the server default. */
   refreshTokenLifetime?: number;
+  /**
+   * Whether authorization-code requests must carry a PKCE challenge (RFC 7636).
+   * Public clients always must, whatever this says.
+   * @defaultValue `false` for confidential clients
+   */
+  requirePkce?: boolean;
+  /** A first-party client skips the consent page: the user is not asked to approve it. @defaultValue `false` */
+  firstParty?: boolean;
   /** A disabled client cannot authenticate, so it gets no tokens. @defaultValue `false` */
   disabled?: boolean;
 }
@@ -134,6 +142,45 @@ export interface AuthorizationCodeRecord extends FamilyMember {
 }
 
 /**
+ * A pending authorization request (RFC 6749 §4.1.1) between `GET /authorize` and the user's
+ * decision: it survives the login and consent round trips without any session. It is found
+ * by the hash of its transaction id, bound to the browser that started it, used once.
+ */
+export interface InteractionRecord {
+  /** SHA-256 of the transaction id (base64url); the raw id travels only in the user's pages. */
+  hash: string;
+  /** SHA-256 of the browser-binding cookie that started the request. */
+  browserHash: string;
+  /** The anti-CSRF token the pages embed and the POSTs must return. */
+  csrfToken: string;
+  clientId: string;
+  redirectUri: string;
+  responseType: 'code' | 'token';
+  /** The scope that will be granted if the user allows. */
+  scope: string[];
+  state?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  /** The user, once signed in. */
+  userId?: string;
+  realm?: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Set by `consumeInteraction` when the request was decided. */
+  consumedAt?: Date;
+}
+
+/** A user's remembered consent to a client, for a set of scopes. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  /** Every scope the user has allowed this client. */
+  scope: string[];
+  /** When the consent was last given or widened. */
+  updatedAt: Date;
+}
+
+/**
  * Looks up registered clients. Called on every request that authenticates a client, so it
  * should be one indexed read.
  */
@@ -204,6 +251,26 @@ export interface TokenStore {
    * Idempotent; revoking an unknown family succeeds.
    */
   revokeFamily(familyId: string, at: Date): Promise<void>;
+
+  /**
+   * Called when an authorization request needs the user (login or consent), and again when
+   * the user has signed in: insert, or replace the record with the same `hash`.
+   */
+  saveInteraction(record: InteractionRecord): Promise<void>;
+  /** Called on each step of the browser flow; consumed records are returned with `consumedAt`. */
+  findInteraction(hash: string): Promise<InteractionRecord | undefined>;
+  /**
+   * Called when the user's decision is acted on. Resolves `true` for exactly one caller, so a
+   * request cannot be decided twice. Must be atomic.
+   */
+  consumeInteraction(hash: string, at: Date): Promise<boolean>;
+
+  /** Called when a user allows a client: insert or replace the consent for (userId, clientId). */
+  saveConsent(record: ConsentRecord): Promise<void>;
+  /** Called on each authorization request of a signed-in user, to skip consent already given. */
+  findConsent(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /** Called by `forgetConsent()`: the user will be asked again. Deleting nothing succeeds. */
+  deleteConsent(userId: string, clientId: string): Promise<void>;
 }
 
 /** The three stores a server needs. */

@@ -17,6 +17,8 @@ const CLIENT_KEYS = [
   'defaultScopes',
   'accessTokenLifetime',
   'refreshTokenLifetime',
+  'requirePkce',
+  'firstParty',
   'disabled',
 ];
 
@@ -64,8 +66,14 @@ export function validateClientRecord(client: ClientRecord, path: string): void {
   });
   if (client.accessTokenLifetime !== undefined) validateLifetime(client.accessTokenLifetime, `${path}.accessTokenLifetime`);
   if (client.refreshTokenLifetime !== undefined) validateLifetime(client.refreshTokenLifetime, `${path}.refreshTokenLifetime`);
-  if (client.disabled !== undefined && typeof client.disabled !== 'boolean') {
-    throw new ConfigurationError(`${path}.disabled`, 'must be a boolean');
+  for (const flag of ['disabled', 'requirePkce', 'firstParty'] as const) {
+    if (client[flag] !== undefined && typeof client[flag] !== 'boolean') {
+      throw new ConfigurationError(`${path}.${flag}`, 'must be a boolean');
+    }
+  }
+  const redirecting = client.grants.includes('authorization_code') || client.grants.includes('implicit');
+  if (redirecting && (client.redirectUris ?? []).length === 0) {
+    throw new ConfigurationError(`${path}.redirectUris`, 'must list at least one URI for authorization_code or implicit');
   }
 }
 

@@ -21,7 +21,7 @@ const ecJwk = (kid?: string) => ({ ...generateKeyPairSync('ec', { namedCurve: 'P
 
 describe('createOAuthServer() validates its options at construction', () => {
   it('accepts a valid configuration', () => {
-    expect(createOAuthServer(valid).endpoints).toEqual({ token: `${ISSUER}/oauth2/token` });
+    expect(createOAuthServer(valid).endpoints).toEqual({ token: `${ISSUER}/oauth2/token`, authorization: `${ISSUER}/oauth2/authorize` });
   });
 
   it.each<[string, Record<string, unknown>, string, string]>([

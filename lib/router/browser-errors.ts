@@ -1,0 +1,50 @@
+import type { ErrorRequestHandler, Request } from 'express';
+import { ServerError } from '../errors';
+import { redirectUrl, sendRedirect } from '../grants/response-modes';
+import type { Logger } from '../internal/logger';
+import { renderError } from '../interaction/pages';
+import { toOAuthError } from './error-handler';
+import type { RedirectTarget } from './authorize-request';
+
+/** Per request, where its errors may be redirected; kept off the request object. */
+const targets = new WeakMap<Request, RedirectTarget>();
+
+/** Remembers where errors of this request may be redirected (once client and URI are proven). */
+export function setRedirectTarget(req: Request, target: RedirectTarget): void {
+  targets.set(req, target);
+}
+
+function getRedirectTarget(req: Request): RedirectTarget | undefined {
+  return targets.get(req);
+}
+
+/**
+ * Errors of the browser endpoints (authorize, login, decision). With a proven redirect target
+ * and a redirectable error, the client gets it (RFC 6749 §4.1.2.1, §4.2.2.1) with `state` and
+ * `iss`; otherwise the user gets an HTML error page and is never sent anywhere.
+ */
+export function createBrowserErrorHandler(options: { logger: Logger; issuer: string; css?: string }): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    const error = toOAuthError(err);
+    if (error.status >= 500) {
+      options.logger.error(
+        { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
+        `${req.method} ${req.path} failed with ${error.code}`,
+      );
+    }
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const target = getRedirectTarget(req);
+    if (target && error.redirectable) {
+      const params: Record<string, string | undefined> = { error: error.code, state: target.state };
+      if (error.expose) params.error_description = error.message;
+      const mode = target.responseType === 'token' ? 'fragment' : 'query';
+      sendRedirect(res, redirectUrl(target.redirectUri, mode, params, options.issuer));
+      return;
+    }
+    const shown = error instanceof ServerError ? 'Something went wrong on our side. Please try again.' : error.message;
+    renderError(res, error.status >= 500 ? 500 : 400, error.code, shown, options.css);
+  };
+}
