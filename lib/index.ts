@@ -8,6 +8,8 @@ export { createOAuthServer } from './server';
 export type { OAuthServer } from './server';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { Logger } from './internal/logger';
+export type { AuthenticatedUser, AuthenticateUser } from './interaction/principal';
+export type { ConsentPage, LoginPage, RenderConsentPage, RenderLoginPage } from './interaction/pages';
 
 export { createMemoryStores, MemoryTokenStore } from './stores/memory';
 export type { MemoryStores, MemoryStoresOptions, MemoryClientSeed, MemoryUserSeed } from './stores/memory';
@@ -18,7 +20,9 @@ export type {
   ClientAuthMethod,
   ClientRecord,
   ClientStore,
+  ConsentRecord,
   FamilyMember,
+  InteractionRecord,
   GrantType,
   RefreshTokenRecord,
   Stores,

@@ -51,6 +51,16 @@ describe('createOAuthServer() validates its options at construction', () => {
     ['an EC key claiming RS256', { signing: { keys: [{ ...ecJwk('k1'), alg: 'RS256' }] } }, 'signing.keys[0]', 'RS256 needs an RSA key'],
     ['duplicate kids', { signing: { keys: [ecJwk('k1'), ecJwk('k1')] } }, 'signing.keys[1].kid', 'duplicate kid'],
     ['an unknown activeKid', { signing: { keys: [ecJwk('k1')], activeKid: 'k2' } }, 'signing.activeKid', 'no key has kid'],
+    ['a code lifetime over 10 minutes', { authorizationCodeLifetime: 601 }, 'authorizationCodeLifetime', 'at most 600 seconds'],
+    ['a zero interaction lifetime', { interactionLifetime: 0 }, 'interactionLifetime', 'whole number of seconds'],
+    ['a non-boolean allowPlainPkce', { allowPlainPkce: 'yes' }, 'allowPlainPkce', 'must be a boolean'],
+    ['an authenticateUser that is not a function', { authenticateUser: {} }, 'authenticateUser', 'must be a function'],
+    ['a renderConsentPage that is not a function', { renderConsentPage: 'consent.html' }, 'renderConsentPage', 'must be a function'],
+    ['a javascript: loginUrl', { loginUrl: 'javascript:alert(1)' }, 'loginUrl', 'must be a path'],
+    ['a protocol-relative loginUrl', { loginUrl: '//evil.example/login' }, 'loginUrl', 'must not be protocol-relative'],
+    ['a realm without label', { realms: [{ id: 'staff' }] }, 'realms[0]', 'must be { id: string, label: string }'],
+    ['a scope description for a bad scope', { scopeDescriptions: { 'a b': 'x' } }, 'scopeDescriptions.a b', 'must map a scope token'],
+    ['non-string pageCss', { pageCss: 5 }, 'pageCss', 'must be a string'],
   ])('rejects %s, naming the option', (_name, patch, path, message) => {
     const err = errorOf(() => createOAuthServer({ ...valid, ...patch } as OAuthServerOptions));
     expect(err.path).toBe(path);
@@ -89,6 +99,8 @@ describe('createMemoryStores() validates its seed', () => {
     ['a redirect URI with a fragment', { clients: [{ ...client, redirectUris: ['https://a.example/cb#x'] }] }, 'clients[0].redirectUris[0]', 'without a fragment'],
     ['a relative redirect URI', { clients: [{ ...client, redirectUris: ['/cb'] }] }, 'clients[0].redirectUris[0]', 'absolute URI'],
     ['a bad lifetime', { clients: [{ ...client, accessTokenLifetime: -1 }] }, 'clients[0].accessTokenLifetime', 'whole number'],
+    ['a code client without redirect URIs', { clients: [{ ...client, grants: ['authorization_code'] }] }, 'clients[0].redirectUris', 'at least one URI'],
+    ['a non-boolean firstParty', { clients: [{ ...client, firstParty: 'yes' }] }, 'clients[0].firstParty', 'must be a boolean'],
     ['a duplicate client id', { clients: [client, client] }, 'clients[1].id', 'duplicate client id'],
     ['a user without username', { users: [{ id: 'u' }] }, 'users[0].username', 'non-empty string'],
     ['a user with an unknown field', { users: [{ id: 'u', username: 'u', email: 'x' }] }, 'users[0].email', 'unknown option'],

@@ -141,3 +141,53 @@ describe('production warning', () => {
     }
   });
 });
+
+describe('in-memory interactions and consents', () => {
+  const interaction = (hash: string) => ({
+    hash,
+    browserHash: 'b',
+    csrfToken: 'c',
+    clientId: 'c1',
+    redirectUri: 'https://a.example/cb',
+    responseType: 'code' as const,
+    scope: ['read'],
+    createdAt: new Date(now),
+    expiresAt: new Date(now + 60_000),
+  });
+
+  it('saves, replaces and finds interactions by hash', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveInteraction(interaction('i1'));
+    await tokens.saveInteraction({ ...interaction('i1'), userId: 'u1' });
+    expect(await tokens.findInteraction('i1')).toEqual({ ...interaction('i1'), userId: 'u1' });
+    expect(await tokens.findInteraction('i2')).toBeUndefined();
+  });
+
+  it('consumes an interaction exactly once among 50 concurrent callers', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveInteraction(interaction('i1'));
+    const results = await Promise.all(Array.from({ length: 50 }, () => tokens.consumeInteraction('i1', new Date())));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await tokens.findInteraction('i1'))?.consumedAt).toBeInstanceOf(Date);
+  });
+
+  it('purges expired interactions', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveInteraction({ ...interaction('old'), expiresAt: new Date(now - 1) });
+    expect(tokens.purgeExpired(now)).toBe(1);
+    expect(await tokens.findInteraction('old')).toBeUndefined();
+  });
+
+  it('saves, replaces, finds and deletes consents per (user, client)', async () => {
+    const { tokens } = createMemoryStores();
+    const consent = { userId: 'u1', clientId: 'c1', scope: ['read'], updatedAt: new Date(now) };
+    await tokens.saveConsent(consent);
+    await tokens.saveConsent({ ...consent, clientId: 'c2' });
+    await tokens.saveConsent({ ...consent, scope: ['read', 'write'] });
+    expect(await tokens.findConsent('u1', 'c1')).toEqual({ ...consent, scope: ['read', 'write'] });
+    await tokens.deleteConsent('u1', 'c1');
+    await tokens.deleteConsent('u1', 'never');
+    expect(await tokens.findConsent('u1', 'c1')).toBeUndefined();
+    expect(await tokens.findConsent('u1', 'c2')).toEqual({ ...consent, clientId: 'c2' });
+  });
+});
