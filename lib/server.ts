@@ -79,7 +79,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
 
   const interactions = new Interactions(config.stores.tokens, {
     lifetime: config.interactionLifetime,
-    cookiePath: config.basePath || '/',
+    basePath: config.basePath,
     secureCookies: config.issuer.startsWith('https:'),
   });
   // Our own oauth2orize server per instance (never shared state between two servers), with

@@ -25,7 +25,7 @@ const BROWSER_COOKIE = 'eop_browser';
 export class Interactions {
   constructor(
     private readonly store: TokenStore,
-    private readonly options: { lifetime: number; cookiePath: string; secureCookies: boolean },
+    private readonly options: { lifetime: number; basePath: string; secureCookies: boolean },
   ) {}
 
   /** Stores a new pending request for this browser; returns its transaction id. */
@@ -93,7 +93,8 @@ export class Interactions {
     if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing;
     const id = randomToken();
     setCookie(res, BROWSER_COOKIE, id, {
-      path: this.options.cookiePath,
+      // Where the host mounted the router, plus our base path: the cookie goes to our pages only.
+      path: `${req.baseUrl}${this.options.basePath}` || '/',
       maxAge: 400 * 24 * 3600, // a browser identity, not a session: it authenticates nobody
       secure: this.options.secureCookies,
     });

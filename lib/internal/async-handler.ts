@@ -7,6 +7,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
  */
 export function asyncHandler(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    fn(req, res).then(() => next(), next);
+    // A step that answered ends the chain: continuing would hand a finished response to the
+    // host's later middleware (its 404 handler, say), which would try to answer again.
+    fn(req, res).then(() => {
+      if (!res.headersSent) next();
+    }, next);
   };
 }

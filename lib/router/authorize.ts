@@ -238,7 +238,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       (req as WithTxn).oauth2 = toTxn(id, current, client, user);
       (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
     }),
-    ((req, res, next) => (res.headersSent ? undefined : resume(req, res, next))) as RequestHandler,
+    resume,
     asyncHandler(async (req, res) => {
       const stored = storedInteractions.get(req) as { id: string; record: InteractionRecord };
       const txn = (req as WithTxn).oauth2 as Txn;

@@ -281,7 +281,7 @@ describe("the host's own login (authenticateUser and loginUrl)", () => {
 });
 
 describe('replacing the pages', () => {
-  it('renderLoginPage and renderConsentPage receive the page model, and the hardening headers stay', async () => {
+  it('renderLoginPage receives the login model, and the hardening headers stay', async () => {
     const seen: unknown[] = [];
     const { app } = makeBrowserApp({
       renderLoginPage: (page, _req, res) => {
@@ -304,5 +304,72 @@ describe('replacing the pages', () => {
         formTargets: ['https://client.example'],
       },
     ]);
+  });
+
+  it('renderConsentPage receives the consent model, and its form decides', async () => {
+    const seen: unknown[] = [];
+    const { app } = makeBrowserApp({
+      authenticateUser: () => ({ id: 'user-alice' }),
+      renderConsentPage: (page, _req, res) => {
+        seen.push(page);
+        res.type('html').send(`<input name="transaction_id" value="${page.transactionId}"><input name="csrf_token" value="${page.csrfToken}">`);
+      },
+    });
+    const browser = new Browser(app);
+    const page = await browser.get('/oauth2/authorize', codeRequest({ scope: 'read write' }));
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(seen).toEqual([
+      {
+        action: '/oauth2/authorize/decision',
+        transactionId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+        clientName: 'Web <App> & "Co"',
+        userName: 'alice',
+        scopes: [
+          { name: 'read', description: 'Read your data' },
+          { name: 'write', description: 'Change your data' },
+        ],
+        formTargets: ['https://client.example'],
+      },
+    ]);
+    expectCode(await browser.post('/oauth2/authorize/decision', { ...formFields(page.text), decision: 'allow' }));
+  });
+});
+
+describe('living inside the host app', () => {
+  it('works mounted under a path: forms, continue URL and cookie path follow the mount point', async () => {
+    const express = (await import('express')).default;
+    const { oauth } = makeBrowserApp();
+    const host = express();
+    host.use('/auth', oauth.router);
+    const browser = new Browser(host);
+    const page = await browser.get('/auth/oauth2/authorize', codeRequest());
+    expect(page.status).toBe(200);
+    expect(page.headers['set-cookie']?.[0]).toContain('; Path=/auth/oauth2;');
+    expect(page.text).toContain('<form method="post" action="/auth/oauth2/login">');
+    const login = await browser.post('/auth/oauth2/login', { ...formFields(page.text), ...ALICE });
+    expect(login.headers.location).toMatch(/^\/auth\/oauth2\/authorize\/continue\?transaction_id=/);
+    const consent = await browser.follow(login);
+    expect(consent.text).toContain('action="/auth/oauth2/authorize/decision"');
+    expectCode(await browser.post('/auth/oauth2/authorize/decision', { ...formFields(consent.text), decision: 'allow' }));
+  });
+
+  it("never hands a finished response on to the host's later middleware", async () => {
+    const express = (await import('express')).default;
+    const { oauth } = makeBrowserApp();
+    const host = express();
+    host.use(oauth.router);
+    const reachedHost = jest.fn();
+    host.use((_req, res) => {
+      reachedHost();
+      res.status(404).send('host 404');
+    });
+    const browser = new Browser(host);
+    const page = await browser.get('/oauth2/authorize', codeRequest());
+    const login = await browser.post('/oauth2/login', { ...formFields(page.text), ...ALICE });
+    const consent = await browser.follow(login);
+    expectCode(await browser.post('/oauth2/authorize/decision', { ...formFields(consent.text), decision: 'allow' }));
+    expect([page.status, login.status, consent.status]).toEqual([200, 303, 200]);
+    expect(reachedHost).not.toHaveBeenCalled();
   });
 });
