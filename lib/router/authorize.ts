@@ -5,10 +5,11 @@ import type { BrowserRequest, Principal } from '../grants/browser-request';
 import { sendRedirect } from '../grants/response-modes';
 import { asyncHandler } from '../internal/async-handler';
 import { InteractionError, type Interactions } from '../interaction/interactions';
-import { type ConsentPage, type LoginPage, renderConsent, renderLogin, type RenderConsentPage, type RenderLoginPage } from '../interaction/pages';
-import { type AuthenticateUser, hostPrincipal, isPreapproved, loadPrincipal, rememberConsent } from '../interaction/principal';
+import { type ConsentPage, type LoginPage, renderConsent, renderLogin } from '../interaction/pages';
+import { hostPrincipal, isPreapproved, loadPrincipal, rememberConsent } from '../interaction/principal';
+import type { ResolvedOptions } from '../options';
 import { setPageHeaders, newNonce } from '../interaction/html';
-import type { ClientRecord, InteractionRecord, Stores } from '../stores/types';
+import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { verifyPassword } from '../tokens/passwords';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize-request';
 import { setRedirectTarget } from './browser-errors';
@@ -34,21 +35,19 @@ interface OAuth2Runtime {
   decision(options: { userProperty: string; loadTransaction: false }, parse: Callback): RequestHandler;
 }
 
-export interface BrowserFlowOptions {
-  basePath: string;
-  stores: Stores;
-  oauth2: OAuth2Server;
-  interactions: Interactions;
-  allowPlainPkce: boolean;
-  authenticateUser?: AuthenticateUser;
-  loginUrl?: string;
-  realms: { id: string; label: string }[];
-  renderLoginPage?: RenderLoginPage;
-  renderConsentPage?: RenderConsentPage;
-  scopeDescriptions: Record<string, string>;
-  pageCss?: string;
-  errorHandler: ErrorRequestHandler;
-}
+export type BrowserFlowOptions = Pick<
+  ResolvedOptions,
+  | 'basePath'
+  | 'stores'
+  | 'allowPlainPkce'
+  | 'authenticateUser'
+  | 'loginUrl'
+  | 'realms'
+  | 'renderLoginPage'
+  | 'renderConsentPage'
+  | 'scopeDescriptions'
+  | 'pageCss'
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -155,6 +154,21 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
     return { id: id as string, record, client };
   };
 
+  /** A form POST of ours: its body, and the pending request it names, CSRF-checked. */
+  const readForm = async (req: Request) => {
+    const body = await readParams(req);
+    const pending = await loadPending(req, body.transaction_id);
+    o.interactions.checkCsrf(pending.record, body.csrf_token);
+    return { body, ...pending };
+  };
+
+  /** After oauth2orize stored or resumed the request without deciding: ask the user. */
+  const askStored = asyncHandler(async (req, res) => {
+    const stored = storedInteractions.get(req) as { id: string; record: InteractionRecord };
+    const txn = (req as WithTxn).oauth2 as Txn;
+    await ask(req, res, stored.id, stored.record, txn.client, txn.user);
+  });
+
   /** Rebuilds oauth2orize's transaction from a stored interaction. */
   const toTxn = (id: string, record: InteractionRecord, client: ClientRecord, user: Principal | undefined): Txn => {
     const eop: BrowserRequest['eop'] = {
@@ -191,11 +205,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       if (user) (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
     }),
     authorization,
-    asyncHandler(async (req, res) => {
-      const stored = storedInteractions.get(req) as { id: string; record: InteractionRecord };
-      const txn = (req as WithTxn).oauth2 as Txn;
-      await ask(req, res, stored.id, stored.record, txn.client, txn.user);
-    }),
+    askStored,
     o.errorHandler,
   );
 
@@ -203,9 +213,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   router.post(
     `${o.basePath}/login`,
     asyncHandler(async (req, res) => {
-      const body = await readParams(req);
-      const { id, record, client } = await loadPending(req, body.transaction_id);
-      o.interactions.checkCsrf(record, body.csrf_token);
+      const { body, id, record, client } = await readForm(req);
       const realm = o.realms.length > 0 ? body.realm : undefined;
       if (o.realms.length > 0 && !o.realms.some((r) => r.id === realm)) {
         return showLogin(req, res, id, record, client, 400, { error: 'Choose an account type.', username: body.username });
@@ -239,11 +247,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
     }),
     resume,
-    asyncHandler(async (req, res) => {
-      const stored = storedInteractions.get(req) as { id: string; record: InteractionRecord };
-      const txn = (req as WithTxn).oauth2 as Txn;
-      await ask(req, res, stored.id, stored.record, txn.client, txn.user);
-    }),
+    askStored,
     o.errorHandler,
   );
 
@@ -251,10 +255,8 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   router.post(
     `${o.basePath}/authorize/decision`,
     asyncHandler(async (req) => {
-      const body = await readParams(req);
-      req.body = body;
-      const { id, record, client } = await loadPending(req, body.transaction_id);
-      o.interactions.checkCsrf(record, body.csrf_token);
+      const { body, id, record, client } = await readForm(req);
+      req.body = body; // oauth2orize's decision() reads req.body
       const user = await currentUser(req, record);
       // The decision belongs to the user who signed in for this very request.
       if (!user || user.id !== record.userId) throw new InteractionError('This request belongs to another sign-in. Start again.');

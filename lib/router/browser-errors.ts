@@ -3,7 +3,7 @@ import { ServerError } from '../errors';
 import { redirectUrl, sendRedirect } from '../grants/response-modes';
 import type { Logger } from '../internal/logger';
 import { renderError } from '../interaction/pages';
-import { toOAuthError } from './error-handler';
+import { logServerError, toOAuthError } from './error-handler';
 import type { RedirectTarget } from './authorize-request';
 
 /** Per request, where its errors may be redirected; kept off the request object. */
@@ -26,12 +26,7 @@ function getRedirectTarget(req: Request): RedirectTarget | undefined {
 export function createBrowserErrorHandler(options: { logger: Logger; issuer: string; css?: string }): ErrorRequestHandler {
   return (err, req, res, next) => {
     const error = toOAuthError(err);
-    if (error.status >= 500) {
-      options.logger.error(
-        { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
-        `${req.method} ${req.path} failed with ${error.code}`,
-      );
-    }
+    logServerError(options.logger, error, req);
     if (res.headersSent) {
       next(err);
       return;

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import {
   AccessDeniedError,
   InvalidClientError,
@@ -42,6 +42,15 @@ export function toOAuthError(err: unknown): OAuthError {
   return new ServerError(err);
 }
 
+/** Logs a 5xx with what caused it (never sent to the client); other errors are not logged. */
+export function logServerError(logger: Logger, error: OAuthError, req: Request): void {
+  if (error.status < 500) return;
+  logger.error(
+    { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
+    `${req.method} ${req.path} failed with ${error.code}`,
+  );
+}
+
 /** Sets the headers every token-endpoint response carries (RFC 6749 §5.1, §5.2). */
 export function setNoStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
@@ -56,12 +65,7 @@ export function setNoStore(res: Response): void {
 export function createErrorHandler(options: { logger: Logger; realm: string }): ErrorRequestHandler {
   return (err, req, res, next) => {
     const error = toOAuthError(err);
-    if (error.status >= 500) {
-      options.logger.error(
-        { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
-        `${req.method} ${req.path} failed with ${error.code}`,
-      );
-    }
+    logServerError(options.logger, error, req);
     if (res.headersSent) {
       // Too late to answer properly; end the response rather than leave it hanging.
       next(err);
