@@ -23,6 +23,9 @@ module.exports = {
       displayName: 'express4',
       moduleNameMapper: { ...self, '^express$': 'express4' },
       globals: { EXPECTED_EXPRESS_MAJOR: 4 },
+      // The real-browser tests run once (express5): the pages do not depend on the Express
+      // major, and test/examples covers the same flow over HTTP on both.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
     },
   ],
 };

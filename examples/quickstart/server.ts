@@ -1,6 +1,6 @@
 /**
  * Starts the quickstart on http://127.0.0.1:$PORT (default 3000) and prints a working curl
- * command for each grant. `npm start` runs this file.
+ * command for each grant, and how to try the browser sign-in. `npm start` runs this file.
  */
 import { createQuickstartApp } from './app';
 
@@ -10,7 +10,7 @@ const { app, oauth, demo } = createQuickstartApp({ issuer });
 
 const server = app.listen(port, '127.0.0.1', () => {
   const token = oauth.endpoints.token;
-  const { confidentialClient: service, publicClient: spa, user } = demo;
+  const { confidentialClient: service, publicClient: spa, user, user2 } = demo;
   const basic = `-u '${service.id}:${service.secret}'`;
   console.log(`OAuth 2.0 quickstart listening on ${issuer} (token endpoint: ${token})
 
@@ -25,6 +25,10 @@ curl -s -d grant_type=password -d client_id=${spa.id} -d username=${user.usernam
 
 # refresh_token (put a refresh_token from a password response in REFRESH_TOKEN)
 curl -s ${basic} -d grant_type=refresh_token -d refresh_token=REFRESH_TOKEN ${token}
+
+# authorization_code + PKCE in a browser (login and consent pages): start the demo web client
+# in another terminal with \`npm run start:client\`, open http://127.0.0.1:3001 and sign in as
+# ${user.username} / ${user.password} (or ${user2.username} / ${user2.password}).
 `);
 });
 

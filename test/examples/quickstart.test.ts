@@ -28,11 +28,12 @@ describe('quickstart example', () => {
     expect(res.body).toEqual({
       name: 'express-oauth2-provider quickstart',
       issuer: ISSUER,
-      endpoints: { token: `${ISSUER}${TOKEN_PATH}` },
-      grants: ['client_credentials', 'password', 'refresh_token'],
+      endpoints: { authorization: `${ISSUER}/oauth2/authorize`, token: `${ISSUER}${TOKEN_PATH}` },
+      grants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
       clients: [
         { client_id: 'demo-service', token_endpoint_auth_method: 'client_secret_basic' },
         { client_id: 'demo-spa', token_endpoint_auth_method: 'none' },
+        { client_id: 'demo-web', token_endpoint_auth_method: 'client_secret_basic' },
       ],
     });
   });
