@@ -197,6 +197,10 @@ function resolveBrowserOptions(options: OAuthServerOptions) {
       throw new ConfigurationError('loginUrl', 'must be a path ("/login") or an absolute http(s) URL');
     }
     if (options.loginUrl.startsWith('//')) throw new ConfigurationError('loginUrl', 'must not be protocol-relative');
+    // Without the hook we could never see the host's login, and would send the user back forever.
+    if (options.authenticateUser === undefined) {
+      throw new ConfigurationError('loginUrl', 'needs authenticateUser, so the server can see who signed in on your login page');
+    }
   }
   const realms = options.realms ?? [];
   if (!Array.isArray(realms)) throw new ConfigurationError('realms', 'must be an array of { id, label }');

@@ -49,7 +49,7 @@ function detectMethod(authorization: string | undefined, params: Params): Client
   const basic = authorization !== undefined && /^basic(\s|$)/i.test(authorization);
   const post = params.client_secret !== undefined;
   if (basic && post) {
-    throw new InvalidRequestError('Use one client authentication method, not several (RFC 6749 §2.3)');
+    throw new InvalidRequestError('Use one client authentication method, not several (RFC 6749 section 2.3)');
   }
   if (basic) return 'client_secret_basic';
   if (post) return 'client_secret_post';

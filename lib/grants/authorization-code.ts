@@ -83,9 +83,9 @@ async function exchange(ctx: GrantContext, client: ClientRecord, code: string, r
   }
   const verifier = body.code_verifier;
   if (record.codeChallenge !== undefined) {
-    if (verifier === undefined) throw new InvalidGrantError('code_verifier is required (RFC 7636 §4.5)');
+    if (verifier === undefined) throw new InvalidGrantError('code_verifier is required (RFC 7636 section 4.5)');
     if (!verifyPkce(verifier, record.codeChallenge, record.codeChallengeMethod ?? 'S256')) {
-      throw new InvalidGrantError('code_verifier does not match the code_challenge (RFC 7636 §4.6)');
+      throw new InvalidGrantError('code_verifier does not match the code_challenge (RFC 7636 section 4.6)');
     }
   } else if (verifier !== undefined) {
     // A verifier for a code issued without a challenge is a PKCE downgrade (RFC 9700 §2.1.1).

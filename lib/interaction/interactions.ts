@@ -18,7 +18,7 @@ export type PendingRequest = Omit<InteractionRecord, 'hash' | 'browserHash' | 'c
 const BROWSER_COOKIE = 'eop_browser';
 
 /**
- * Pending authorization requests without sessions (docs/adr/0006-pending-authorization.md):
+ * Pending authorization requests without sessions (docs/adr/0006-pending-authorization-without-sessions.md):
  * a record in the token store, found by the hash of a random transaction id, bound to the
  * browser by an HttpOnly cookie holding a random browser id, consumed exactly once, expiring.
  */

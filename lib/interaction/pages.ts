@@ -28,7 +28,7 @@ export interface ConsentPage {
   transactionId: string;
   csrfToken: string;
   clientName: string;
-  /** The signed-in user's username (or id, when the host authenticated the user). */
+  /** The signed-in user's username, from the UserStore. */
   userName: string;
   /** The requested scopes, each with the description configured for it, if any. */
   scopes: { name: string; description?: string }[];

@@ -5,6 +5,7 @@ import type { ClientRecord, ClientStore } from '../stores/types';
 import { isPkceValue } from '../tokens/pkce';
 import { hasFragment, isRegisteredRedirectUri } from '../tokens/redirect-uri';
 import { parseScope, resolveClientScope } from '../tokens/scope';
+import { printable } from './read-params';
 
 /** A validated authorization request (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3). */
 export interface AuthorizeRequest {
@@ -80,7 +81,7 @@ export async function validateAuthorizeRequest(
   onTarget({ redirectUri, responseType, state: stateValues.length === 1 ? stateValues[0] : undefined });
 
   for (const name of new Set(query.keys())) {
-    if (query.getAll(name).length > 1) throw new InvalidRequestError(`Parameter "${name.slice(0, 64)}" is included more than once`);
+    if (query.getAll(name).length > 1) throw new InvalidRequestError(`Parameter '${printable(name)}' is included more than once`);
   }
   if (!rawType) throw new InvalidRequestError('Missing required parameter: response_type');
   if (rawType !== 'code' && rawType !== 'token') {

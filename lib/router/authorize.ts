@@ -260,7 +260,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       const user = await currentUser(req, record);
       // The decision belongs to the user who signed in for this very request.
       if (!user || user.id !== record.userId) throw new InteractionError('This request belongs to another sign-in. Start again.');
-      if (body.decision !== 'allow' && body.decision !== 'deny') throw new InvalidRequestError('decision must be "allow" or "deny"');
+      if (body.decision !== 'allow' && body.decision !== 'deny') throw new InvalidRequestError("decision must be 'allow' or 'deny'");
       if (!(await o.interactions.consume(record))) throw replayed();
       if (body.decision === 'allow') await rememberConsent(o.stores, client, user, record.scope);
       (req as WithTxn).oauth2 = toTxn(id, record, client, user);

@@ -1,9 +1,9 @@
 import type { ErrorRequestHandler, Request } from 'express';
-import { ServerError } from '../errors';
+import { ServerError, TemporarilyUnavailableError } from '../errors';
 import { redirectUrl, sendRedirect } from '../grants/response-modes';
 import type { Logger } from '../internal/logger';
 import { renderError } from '../interaction/pages';
-import { logServerError, toOAuthError } from './error-handler';
+import { logServerError, toErrorDescription, toOAuthError } from './error-handler';
 import type { RedirectTarget } from './authorize-request';
 
 /** Per request, where its errors may be redirected; kept off the request object. */
@@ -34,12 +34,13 @@ export function createBrowserErrorHandler(options: { logger: Logger; issuer: str
     const target = getRedirectTarget(req);
     if (target && error.redirectable) {
       const params: Record<string, string | undefined> = { error: error.code, state: target.state };
-      if (error.expose) params.error_description = error.message;
+      if (error.expose) params.error_description = toErrorDescription(error.message);
       const mode = target.responseType === 'token' ? 'fragment' : 'query';
       sendRedirect(res, redirectUrl(target.redirectUri, mode, params, options.issuer));
       return;
     }
     const shown = error instanceof ServerError ? 'Something went wrong on our side. Please try again.' : error.message;
-    renderError(res, error.status >= 500 ? 500 : 400, error.code, shown, options.css);
+    if (error instanceof TemporarilyUnavailableError) res.setHeader('Retry-After', '5');
+    renderError(res, error.status >= 500 ? error.status : 400, error.code, shown, options.css);
   };
 }

@@ -42,6 +42,15 @@ export function toOAuthError(err: unknown): OAuthError {
   return new ServerError(err);
 }
 
+/**
+ * `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (RFC 6749 §4.1.2.1, §5.2):
+ * our own messages keep to that; this guards the ones we pass through (oauth2orize's, and
+ * OAuthErrors a store may throw).
+ */
+export function toErrorDescription(message: string): string {
+  return message.replace(/"/g, "'").replace(/\\/g, '/').replace(/§/g, 'section ').replace(/[^\x20-\x7e]/g, '?');
+}
+
 /** Logs a 5xx with what caused it (never sent to the client); other errors are not logged. */
 export function logServerError(logger: Logger, error: OAuthError, req: Request): void {
   if (error.status < 500) return;
@@ -77,7 +86,7 @@ export function createErrorHandler(options: { logger: Logger; realm: string }): 
     }
     if (error instanceof TemporarilyUnavailableError) res.setHeader('Retry-After', '5');
     const body: Record<string, string> = { error: error.code };
-    if (error.expose) body.error_description = error.message;
+    if (error.expose) body.error_description = toErrorDescription(error.message);
     // Written by hand, not res.json(): the same Content-Type as oauth2orize's success
     // responses, and identical on Express 4 and 5.
     res.statusCode = error.status;

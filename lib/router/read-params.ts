@@ -161,7 +161,7 @@ function fromParsedBody(body: unknown, arrays: 'repeated' | 'not-a-string'): Par
   const params = Object.create(null) as Params;
   for (const [key, value] of Object.entries(body)) {
     if (Array.isArray(value) && arrays === 'repeated') throw repeated(key);
-    if (typeof value !== 'string') throw new InvalidRequestError(`Parameter "${printable(key)}" must be a string`);
+    if (typeof value !== 'string') throw new InvalidRequestError(`Parameter '${printable(key)}' must be a string`);
     params[key] = value;
   }
   return dropEmpty(params);
@@ -174,10 +174,10 @@ function dropEmpty(params: Params): Params {
 }
 
 function repeated(key: string): InvalidRequestError {
-  return new InvalidRequestError(`Parameter "${printable(key)}" is included more than once`);
+  return new InvalidRequestError(`Parameter '${printable(key)}' is included more than once`);
 }
 
 /** Echo a parameter name only if it is short and plain; never reflect arbitrary input. */
-function printable(key: string): string {
+export function printable(key: string): string {
   return /^[A-Za-z0-9_.-]{1,64}$/.test(key) ? key : '(unnamed)';
 }

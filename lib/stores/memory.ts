@@ -227,7 +227,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async saveInteraction(record: InteractionRecord): Promise<void> {
-    this.interactions.set(record.hash, cloneRecord(record));
+    const consumedAt = this.interactions.get(record.hash)?.consumedAt;
+    this.interactions.set(record.hash, cloneRecord(consumedAt ? { ...record, consumedAt } : record));
   }
   async findInteraction(hash: string): Promise<InteractionRecord | undefined> {
     const record = this.interactions.get(hash);

@@ -254,7 +254,9 @@ export interface TokenStore {
 
   /**
    * Called when an authorization request needs the user (login or consent), and again when
-   * the user has signed in: insert, or replace the record with the same `hash`.
+   * the user has signed in: insert, or replace the record with the same `hash`. A replace
+   * must keep an existing `consumedAt` (a slow login finishing after the decision must not
+   * make the request usable again).
    */
   saveInteraction(record: InteractionRecord): Promise<void>;
   /** Called on each step of the browser flow; consumed records are returned with `consumedAt`. */

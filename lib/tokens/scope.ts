@@ -19,7 +19,7 @@ export function parseScope(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   const tokens = raw.split(' ');
   if (!tokens.every(isScopeToken)) {
-    throw new InvalidScopeError('scope must be scope tokens separated by single spaces (RFC 6749 §3.3)');
+    throw new InvalidScopeError('scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)');
   }
   return [...new Set(tokens)];
 }

@@ -154,7 +154,7 @@ describe('the consent page and the decision', () => {
     const fields = formFields((await signInAndContinue(browser)).text);
     const res = await browser.post('/oauth2/authorize/decision', { ...fields, decision: 'maybe' });
     expect(res.status).toBe(303);
-    expect(redirectParams(res).params).toEqual({ error: 'invalid_request', error_description: 'decision must be "allow" or "deny"', state: 'state-123', iss: ISSUER });
+    expect(redirectParams(res).params).toEqual({ error: 'invalid_request', error_description: "decision must be 'allow' or 'deny'", state: 'state-123', iss: ISSUER });
   });
 
   it('is bound to the browser that started it (another browser gets the error page)', async () => {

@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { Browser, CHALLENGE, formFields, redirectParams } from '../helpers/browser-flow';
-import { codeRequest, makeBrowserApp, WEB, WEB_CB } from '../helpers/authorize-fixtures';
+import { TemporarilyUnavailableError } from '../../lib';
+import { codeRequest, makeBrowserApp, seedBrowserStores, WEB, WEB_CB } from '../helpers/authorize-fixtures';
 import { ISSUER } from '../helpers/fixtures';
 
 const { app } = makeBrowserApp();
@@ -19,6 +20,8 @@ function expectErrorPage(res: Response, description: string): void {
 
 /** A redirected error: 303 to the registered URI with exactly these parameters. */
 function expectRedirectedError(res: Response, base: string, params: Record<string, string>, part: 'query' | 'fragment' = 'query'): void {
+  // RFC 6749 §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+  if (params.error_description) expect(params.error_description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
   expect(res.status).toBe(303);
   expect(res.headers['cache-control']).toBe('no-store');
   expect(redirectParams(res, part)).toEqual({ base, params: { ...params, iss: ISSUER } });
@@ -90,7 +93,7 @@ describe('RFC 6749 §4.1.2.1 other errors go back to the client with state and i
 
   it('a repeated parameter: invalid_request (§3.1)', async () => {
     const res = await new Browser(app).get(`/oauth2/authorize?${new URLSearchParams(codeRequest() as Record<string, string>)}&scope=read&scope=write`);
-    expectRedirectedError(res, WEB_CB, { error: 'invalid_request', error_description: 'Parameter "scope" is included more than once', state: 'state-123' });
+    expectRedirectedError(res, WEB_CB, { error: 'invalid_request', error_description: "Parameter 'scope' is included more than once", state: 'state-123' });
   });
 
   it('leaves state out when the request had none', async () => {
@@ -152,5 +155,21 @@ describe('RFC 8252 §7.3 loopback redirect URIs may use any port', () => {
     const res = await authorize(codeRequest({ redirect_uri: 'http://127.0.0.1:53123/cb' }));
     expect(res.status).toBe(200);
     expect(formFields(res.text).transaction_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('store failures at the authorization endpoint', () => {
+  it('a temporarily unavailable client store shows a 503 page with Retry-After, and redirects nowhere', async () => {
+    const stores = seedBrowserStores();
+    const failing = { ...stores, clients: { findById: () => Promise.reject(new TemporarilyUnavailableError(new Error('pool exhausted'))) } };
+    const logger = { warn: jest.fn(), error: jest.fn() };
+    const { app: down } = makeBrowserApp({ logger }, failing);
+    const res = await new Browser(down).get('/oauth2/authorize', codeRequest());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toContain('Error code: <code>temporarily_unavailable</code>');
+    expect(res.text).not.toContain('pool exhausted');
+    expect(logger.error).toHaveBeenCalledTimes(1);
   });
 });

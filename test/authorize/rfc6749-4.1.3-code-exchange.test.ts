@@ -59,9 +59,9 @@ describe('RFC 6749 §4.1.3 exchanging an authorization code', () => {
   it.each<[string, Record<string, string | undefined>, string]>([
     ['another redirect_uri', { redirect_uri: 'https://client.example/with-query?x=1' }, 'redirect_uri does not match the one of the authorization request'],
     ['no redirect_uri', { redirect_uri: undefined }, 'redirect_uri does not match the one of the authorization request'],
-    ['a wrong code_verifier (RFC 7636 §4.6)', { code_verifier: 'x'.repeat(43) }, 'code_verifier does not match the code_challenge (RFC 7636 §4.6)'],
-    ['a malformed code_verifier', { code_verifier: 'short' }, 'code_verifier does not match the code_challenge (RFC 7636 §4.6)'],
-    ['no code_verifier', { code_verifier: undefined }, 'code_verifier is required (RFC 7636 §4.5)'],
+    ['a wrong code_verifier (RFC 7636 section 4.6)', { code_verifier: 'x'.repeat(43) }, 'code_verifier does not match the code_challenge (RFC 7636 section 4.6)'],
+    ['a malformed code_verifier', { code_verifier: 'short' }, 'code_verifier does not match the code_challenge (RFC 7636 section 4.6)'],
+    ['no code_verifier', { code_verifier: undefined }, 'code_verifier is required (RFC 7636 section 4.5)'],
   ])('refuses %s with invalid_grant, leaving the code usable', async (_name, patch, description) => {
     const { app } = makeBrowserApp();
     const code = await getCode(app);

@@ -277,7 +277,7 @@ describe('oauth4webapi: authorization code + PKCE against the quickstart app', (
     const err = await tokenError(exchange(callback, state, oauth.generateRandomCodeVerifier()));
     expect(err.status).toBe(400);
     expect(err.error).toBe('invalid_grant');
-    expect(err.error_description).toBe('code_verifier does not match the code_challenge (RFC 7636 §4.6)');
+    expect(err.error_description).toBe('code_verifier does not match the code_challenge (RFC 7636 section 4.6)');
   });
 
   it('a response from another issuer is refused by the client (RFC 9207 mix-up defence)', async () => {

@@ -3,6 +3,8 @@ import { ISSUER } from './fixtures';
 
 /** Asserts an RFC 6749 §5.2 error response exactly: status, whole body, and headers. */
 export function expectOAuthError(res: Response, status: number, error: string, description: string): void {
+  // RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+  expect(description).toMatch(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
   expect({ status: res.status, body: res.body }).toEqual({
     status,
     body: { error, error_description: description },

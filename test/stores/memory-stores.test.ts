@@ -171,6 +171,15 @@ describe('in-memory interactions and consents', () => {
     expect((await tokens.findInteraction('i1'))?.consumedAt).toBeInstanceOf(Date);
   });
 
+  it('keeps consumedAt when a consumed interaction is saved again (a late login cannot revive it)', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveInteraction(interaction('i1'));
+    await tokens.consumeInteraction('i1', new Date(now));
+    await tokens.saveInteraction({ ...interaction('i1'), userId: 'u1' });
+    expect(await tokens.findInteraction('i1')).toEqual({ ...interaction('i1'), userId: 'u1', consumedAt: new Date(now) });
+    expect(await tokens.consumeInteraction('i1', new Date())).toBe(false);
+  });
+
   it('purges expired interactions', async () => {
     const { tokens } = createMemoryStores();
     await tokens.saveInteraction({ ...interaction('old'), expiresAt: new Date(now - 1) });

@@ -120,7 +120,7 @@ describe('RFC 6749 §2.3 one method per client, one method per request', () => {
       .set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret))
       .type('form')
       .send({ grant_type: 'client_credentials', client_id: CONFIDENTIAL.id, client_secret: CONFIDENTIAL.secret });
-    expectOAuthError(res, 400, 'invalid_request', 'Use one client authentication method, not several (RFC 6749 §2.3)');
+    expectOAuthError(res, 400, 'invalid_request', 'Use one client authentication method, not several (RFC 6749 section 2.3)');
   });
 
   it('rejects a client_secret_post client that uses Basic', async () => {

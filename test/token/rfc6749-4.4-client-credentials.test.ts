@@ -36,7 +36,7 @@ describe('RFC 6749 §4.4 client_credentials', () => {
   });
 
   it.each(['read  write', ' read', 'read\twrite', 'bad"quote', 'back\\slash'])('rejects malformed scope %j (§3.3)', async (scope) => {
-    expectOAuthError(await cc(CONFIDENTIAL, { scope }), 400, 'invalid_scope', 'scope must be scope tokens separated by single spaces (RFC 6749 §3.3)');
+    expectOAuthError(await cc(CONFIDENTIAL, { scope }), 400, 'invalid_scope', 'scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)');
   });
 
   it('rejects a client not registered for the grant with unauthorized_client', async () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import request from 'supertest';
-import { createOAuthServer, type Logger } from '../../lib';
+import { createOAuthServer, InvalidRequestError, type Logger } from '../../lib';
 import { expectOAuthError, expectTokenResponse } from '../helpers/assertions';
 import { rawPost } from '../helpers/raw-request';
 import { CONFIDENTIAL, ISSUER, JWT_SECRET, NO_REFRESH, POST_CLIENT, basic, makeApp, seedStores } from '../helpers/fixtures';
@@ -39,17 +39,17 @@ describe('RFC 6749 §5.2 malformed requests are invalid_request 400, never 500',
 
   it('rejects a repeated form parameter (§3.1)', async () => {
     const res = await token().type('form').send('grant_type=client_credentials&grant_type=password');
-    expectOAuthError(res, 400, 'invalid_request', 'Parameter "grant_type" is included more than once');
+    expectOAuthError(res, 400, 'invalid_request', "Parameter 'grant_type' is included more than once");
   });
 
   it('rejects a repeated parameter even when one copy is empty', async () => {
     const res = await token().type('form').send('grant_type=client_credentials&scope=&scope=read');
-    expectOAuthError(res, 400, 'invalid_request', 'Parameter "scope" is included more than once');
+    expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' is included more than once");
   });
 
   it('rejects a repeated JSON key', async () => {
     const res = await token().set('Content-Type', 'application/json').send('{"grant_type":"client_credentials","scope":"read","scope":"write"}');
-    expectOAuthError(res, 400, 'invalid_request', 'Parameter "scope" is included more than once');
+    expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' is included more than once");
   });
 
   it('does not mistake a key-like string inside a JSON value for a repeated key', async () => {
@@ -68,11 +68,11 @@ describe('RFC 6749 §5.2 malformed requests are invalid_request 400, never 500',
   it.each([
     ['an array', '["client_credentials"]', 'The request body must be a set of parameters'],
     ['a string', '"client_credentials"', 'The request body must be a set of parameters'],
-    ['a number value', '{"grant_type":"client_credentials","scope":5}', 'Parameter "scope" must be a string'],
-    ['an array value', '{"grant_type":"client_credentials","scope":["read"]}', 'Parameter "scope" must be a string'],
-    ['an object value', '{"grant_type":{"$ne":"x"}}', 'Parameter "grant_type" must be a string'],
-    ['a null value', '{"grant_type":null}', 'Parameter "grant_type" must be a string'],
-    ['a boolean value', '{"grant_type":"client_credentials","x":true}', 'Parameter "x" must be a string'],
+    ['a number value', '{"grant_type":"client_credentials","scope":5}', "Parameter 'scope' must be a string"],
+    ['an array value', '{"grant_type":"client_credentials","scope":["read"]}', "Parameter 'scope' must be a string"],
+    ['an object value', '{"grant_type":{"$ne":"x"}}', "Parameter 'grant_type' must be a string"],
+    ['a null value', '{"grant_type":null}', "Parameter 'grant_type' must be a string"],
+    ['a boolean value', '{"grant_type":"client_credentials","x":true}', "Parameter 'x' must be a string"],
   ])('rejects a JSON body that is %s', async (_name, body, description) => {
     const res = await token().set('Content-Type', 'application/json').send(body);
     expectOAuthError(res, 400, 'invalid_request', description);
@@ -80,7 +80,7 @@ describe('RFC 6749 §5.2 malformed requests are invalid_request 400, never 500',
 
   it('does not echo odd parameter names back', async () => {
     const res = await token().set('Content-Type', 'application/json').send('{"<script>":1}');
-    expectOAuthError(res, 400, 'invalid_request', 'Parameter "(unnamed)" must be a string');
+    expectOAuthError(res, 400, 'invalid_request', "Parameter '(unnamed)' must be a string");
   });
 
   it('rejects an unsupported media type', async () => {
@@ -158,7 +158,7 @@ describe('living with the host application', () => {
       scope: 'read',
     });
     const dup = await request(host).post('/oauth2/token').set('Authorization', auth).type('form').send('grant_type=client_credentials&scope=a&scope=b');
-    expectOAuthError(dup, 400, 'invalid_request', 'Parameter "scope" is included more than once');
+    expectOAuthError(dup, 400, 'invalid_request', "Parameter 'scope' is included more than once");
   });
 
   it('reports an array in a host-parsed JSON body as a wrong type, not a repeat', async () => {
@@ -166,7 +166,7 @@ describe('living with the host application', () => {
     host.use(express.json());
     host.use(createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET } }).router);
     const res = await request(host).post('/oauth2/token').set('Authorization', auth).send({ grant_type: 'client_credentials', scope: ['read'] });
-    expectOAuthError(res, 400, 'invalid_request', 'Parameter "scope" must be a string');
+    expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' must be a string");
   });
 
   it('mounts under a custom basePath and leaves other paths to the host', async () => {
@@ -181,6 +181,16 @@ describe('living with the host application', () => {
     });
     const other = await request(host).get('/oauth2/token');
     expect({ status: other.status, body: other.body }).toEqual({ status: 200, body: { host: true } });
+  });
+});
+
+describe('error_description stays within the RFC 6749 §5.2 character set', () => {
+  it('cleans a description a store passes through', async () => {
+    const seeded = seedStores();
+    const clients = { findById: () => Promise.reject(new InvalidRequestError('Tenant "zürich" \\ closed')) };
+    const host = express().use(createOAuthServer({ issuer: ISSUER, stores: { ...seeded, clients }, signing: { secret: JWT_SECRET } }).router);
+    const res = await request(host).post('/oauth2/token').set('Authorization', auth).type('form').send({ grant_type: 'client_credentials' });
+    expectOAuthError(res, 400, 'invalid_request', "Tenant 'z?rich' / closed");
   });
 });
 
