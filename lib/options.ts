@@ -14,15 +14,18 @@ export interface SecretSigningOptions {
   kid?: string;
 }
 
-/** RS256 / ES256: private JWKs; their public halves are what resource servers verify with. */
+/**
+ * JWKs (RFC 7517), several at once for rotation (docs/tokens.md): one active key signs, all
+ * verify. RS256/ES256 public halves are published at `{basePath}/jwks`.
+ */
 export interface KeySigningOptions {
   /**
-   * Private JWKs (RFC 7517), each with a unique `kid`. `alg` may be `RS256` (RSA, at least
-   * 2048 bits) or `ES256` (EC P-256); without `alg` it is derived from the key type. Several
-   * keys can be listed at once for rotation.
+   * JWKs, each with a unique `kid`: RSA (`RS256`, at least 2048 bits) or EC P-256 (`ES256`),
+   * private (can sign) or public only (verifies tokens signed before a rotation); or `oct`
+   * (`HS256`, at least 32 bytes, never published). Without `alg` it is derived from the key type.
    */
   keys: JsonWebKey[];
-  /** The `kid` of the key that signs new tokens. @defaultValue the first key's `kid` */
+  /** The `kid` of the key that signs new tokens. @defaultValue the first private key's `kid` */
   activeKid?: string;
 }
 
@@ -54,6 +57,12 @@ export interface OAuthServerOptions {
   accessTokenLifetime?: number;
   /** Refresh token lifetime in seconds; a client's `refreshTokenLifetime` overrides it. @defaultValue `2592000` (30 days) */
   refreshTokenLifetime?: number;
+  /**
+   * `'jwt'` (RFC 9068, verifiable by anyone with the JWKS) or `'opaque'` (random, checked in
+   * the token store, dead the moment it is revoked); a client's `accessTokenFormat` overrides it.
+   * @defaultValue `'jwt'`
+   */
+  accessTokenFormat?: 'jwt' | 'opaque';
   /** Where warnings and server errors go (pino-compatible). @defaultValue JSON lines on stderr */
   logger?: Logger;
 
@@ -97,6 +106,7 @@ export interface ResolvedOptions {
   audience: string | string[];
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
+  accessTokenFormat: 'jwt' | 'opaque';
   logger: Logger;
   authorizationCodeLifetime: number;
   interactionLifetime: number;
@@ -118,6 +128,7 @@ const KNOWN_KEYS = [
   'audience',
   'accessTokenLifetime',
   'refreshTokenLifetime',
+  'accessTokenFormat',
   'logger',
   'authorizationCodeLifetime',
   'interactionLifetime',
@@ -177,9 +188,15 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
     audience,
     accessTokenLifetime: validateLifetime(options.accessTokenLifetime ?? 3600, 'accessTokenLifetime'),
     refreshTokenLifetime: validateLifetime(options.refreshTokenLifetime ?? 30 * 24 * 3600, 'refreshTokenLifetime'),
+    accessTokenFormat: validateFormat(options.accessTokenFormat ?? 'jwt'),
     logger,
     ...resolveBrowserOptions(options),
   };
+}
+
+function validateFormat(value: unknown): 'jwt' | 'opaque' {
+  if (value !== 'jwt' && value !== 'opaque') throw new ConfigurationError('accessTokenFormat', 'must be "jwt" or "opaque"');
+  return value;
 }
 
 function resolveBrowserOptions(options: OAuthServerOptions) {

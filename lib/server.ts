@@ -14,7 +14,7 @@ import { interactionTransactionStore, mountBrowserFlow } from './router/authoriz
 import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
-import { createJwtSigner } from './tokens/jwt-signer';
+import { createKeySet } from './tokens/keys';
 import { TokenService } from './tokens/token-service';
 
 /** What `createOAuthServer()` returns. */
@@ -67,13 +67,14 @@ const CLIENT_PROPERTY = 'oauth2ProviderClient';
 export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const config = resolveOptions(options);
   warnIfInsecureIssuer(config.issuer, config.logger);
-  const signer = createJwtSigner(config.signing);
+  const keys = createKeySet(config.signing);
   const tokens = new TokenService({
     issuer: config.issuer,
     audience: config.audience,
     accessTokenLifetime: config.accessTokenLifetime,
     refreshTokenLifetime: config.refreshTokenLifetime,
-    signer,
+    accessTokenFormat: config.accessTokenFormat,
+    keys,
     tokens: config.stores.tokens,
   });
 

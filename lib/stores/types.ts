@@ -54,6 +54,13 @@ export interface ClientRecord {
   accessTokenLifetime?: number;
   /** Refresh token lifetime in seconds, overriding the server default. */
   refreshTokenLifetime?: number;
+  /** `'jwt'` or `'opaque'` access tokens for this client, overriding the server default. */
+  accessTokenFormat?: 'jwt' | 'opaque';
+  /**
+   * A resource server that may introspect any token of this server (RFC 7662). Without it, a
+   * client can introspect only tokens issued to itself. @defaultValue `false`
+   */
+  canIntrospect?: boolean;
   /**
    * Whether authorization-code requests must carry a PKCE challenge (RFC 7636).
    * Public clients always must, whatever this says.
@@ -115,7 +122,7 @@ export interface FamilyMember {
 
 /** An issued access token, kept so that it can be revoked and introspected. */
 export interface AccessTokenRecord extends FamilyMember {
-  /** The token's id: the JWT `jti`, or the SHA-256 hash of an opaque token. */
+  /** The token's id: the JWT `jti`, or the SHA-256 hash (base64url) of an opaque token. */
   id: string;
 }
 

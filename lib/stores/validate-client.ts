@@ -17,6 +17,8 @@ const CLIENT_KEYS = [
   'defaultScopes',
   'accessTokenLifetime',
   'refreshTokenLifetime',
+  'accessTokenFormat',
+  'canIntrospect',
   'requirePkce',
   'firstParty',
   'disabled',
@@ -66,7 +68,10 @@ export function validateClientRecord(client: ClientRecord, path: string): void {
   });
   if (client.accessTokenLifetime !== undefined) validateLifetime(client.accessTokenLifetime, `${path}.accessTokenLifetime`);
   if (client.refreshTokenLifetime !== undefined) validateLifetime(client.refreshTokenLifetime, `${path}.refreshTokenLifetime`);
-  for (const flag of ['disabled', 'requirePkce', 'firstParty'] as const) {
+  if (client.accessTokenFormat !== undefined && client.accessTokenFormat !== 'jwt' && client.accessTokenFormat !== 'opaque') {
+    throw new ConfigurationError(`${path}.accessTokenFormat`, 'must be "jwt" or "opaque"');
+  }
+  for (const flag of ['disabled', 'requirePkce', 'firstParty', 'canIntrospect'] as const) {
     if (client[flag] !== undefined && typeof client[flag] !== 'boolean') {
       throw new ConfigurationError(`${path}.${flag}`, 'must be a boolean');
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
-import type { JwtSigner } from './jwt-signer';
+import type { KeySet } from './keys';
 import { formatScope } from './scope';
 import { hashToken, randomToken } from './secrets';
 
@@ -37,9 +37,13 @@ export interface TokenServiceConfig {
   audience: string | string[];
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
-  signer: JwtSigner;
+  accessTokenFormat: AccessTokenFormat;
+  keys: KeySet;
   tokens: TokenStore;
 }
+
+/** JWTs (RFC 9068) verify anywhere with the JWKS; opaque tokens need a store lookup but die at once when revoked. */
+export type AccessTokenFormat = 'jwt' | 'opaque';
 
 /** Issues access and refresh tokens and records them in the token store. */
 export class TokenService {
@@ -52,31 +56,37 @@ export class TokenService {
    */
   async issue(request: IssueRequest): Promise<IssuedTokens> {
     const { client, userId, realm, scope } = request;
-    const { issuer, audience, signer, tokens } = this.config;
+    const { issuer, audience, keys, tokens } = this.config;
     const familyId = request.familyId ?? newId();
     const now = Date.now();
     const createdAt = new Date(now);
     const iat = Math.floor(now / 1000);
     const expiresIn = client.accessTokenLifetime ?? this.config.accessTokenLifetime;
-    const jti = newId();
-
-    const claims: Record<string, unknown> = {
-      iss: issuer,
-      sub: userId ?? client.id,
-      aud: audience,
-      client_id: client.id,
-      iat,
-      exp: iat + expiresIn,
-      jti,
-    };
-    if (scope.length > 0) claims.scope = formatScope(scope);
-    const accessToken = signer.sign(claims);
+    let accessToken: string;
+    let id: string;
+    if ((client.accessTokenFormat ?? this.config.accessTokenFormat) === 'opaque') {
+      accessToken = randomToken();
+      id = hashToken(accessToken);
+    } else {
+      id = newId();
+      const claims: Record<string, unknown> = {
+        iss: issuer,
+        sub: userId ?? client.id,
+        aud: audience,
+        client_id: client.id,
+        iat,
+        exp: iat + expiresIn,
+        jti: id,
+      };
+      if (scope.length > 0) claims.scope = formatScope(scope);
+      accessToken = keys.sign(claims);
+    }
 
     const member: Omit<FamilyMember, 'scope' | 'expiresAt'> = { familyId, clientId: client.id, createdAt };
     if (userId !== undefined) member.userId = userId;
     if (realm !== undefined) member.realm = realm;
     const saves: Promise<void>[] = [
-      tokens.saveAccessToken({ ...member, id: jti, scope, expiresAt: new Date((iat + expiresIn) * 1000) }),
+      tokens.saveAccessToken({ ...member, id, scope, expiresAt: new Date((iat + expiresIn) * 1000) }),
     ];
     let refreshToken: string | undefined;
     if (request.withRefreshToken) {
