@@ -130,6 +130,23 @@ export class TemporarilyUnavailableError extends OAuthError {
   }
 }
 
+/** RFC 6750 §3.1: the access token is missing a part, expired, revoked, malformed or not for here. */
+export class InvalidTokenError extends OAuthError {
+  constructor(description: string) {
+    super('invalid_token', 401, description, { redirectable: false });
+  }
+}
+
+/** RFC 6750 §3.1: the token is fine but lacks a scope the resource requires. */
+export class InsufficientScopeError extends OAuthError {
+  /** The scopes the resource requires (sent back in the challenge's `scope`). */
+  readonly requiredScope: string[];
+  constructor(requiredScope: string[]) {
+    super('insufficient_scope', 403, `The access token lacks a required scope: ${requiredScope.join(' ')}`, { redirectable: false });
+    this.requiredScope = requiredScope;
+  }
+}
+
 /**
  * A mistake in the options given to `createOAuthServer()` or in seed data. Thrown at
  * construction, never at request time; `path` names the offending option.

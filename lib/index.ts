@@ -5,6 +5,11 @@
  * @packageDocumentation
  */
 export { createOAuthServer } from './server';
+export { createResourceServer } from './bearer/resource-server';
+export type { ResourceServerOptions } from './bearer/resource-server';
+export type { RequireTokenOptions } from './bearer/require-token';
+export type { AccessTokenContext } from './bearer/access-token-context';
+export type { AuthorizationServerMetadata } from './router/metadata';
 export type { OAuthServer } from './server';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { Logger } from './internal/logger';
@@ -41,7 +46,9 @@ export {
   InvalidClientError,
   InvalidGrantError,
   InvalidRequestError,
+  InsufficientScopeError,
   InvalidScopeError,
+  InvalidTokenError,
   OAuthError,
   ServerError,
   TemporarilyUnavailableError,

@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import oauth2orize from 'oauth2orize';
 import { createClientAuthenticator } from './client-auth/authenticate-client';
 import { registerAuthorizationCodeGrant } from './grants/authorization-code';
@@ -15,6 +15,11 @@ import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
 import { createKeySet } from './tokens/keys';
+import { createAccessTokenVerifier } from './tokens/access-token-verifier';
+import { createRequireToken, type RequireTokenOptions } from './bearer/require-token';
+import { mountIntrospectionEndpoint } from './router/introspect';
+import { type AuthorizationServerMetadata, buildMetadata, mountMetadata, publicJson } from './router/metadata';
+import { mountRevocationEndpoint } from './router/revoke';
 import { TokenService } from './tokens/token-service';
 
 /** What `createOAuthServer()` returns. */
@@ -24,7 +29,23 @@ export interface OAuthServer {
   /** The issuer identifier, exactly as configured. */
   readonly issuer: string;
   /** Absolute URLs of the endpoints, for documentation pages and client configuration. */
-  readonly endpoints: { readonly token: string; readonly authorization: string };
+  readonly endpoints: {
+    readonly token: string;
+    readonly authorization: string;
+    readonly revocation: string;
+    readonly introspection: string;
+    readonly jwks: string;
+  };
+  /**
+   * RFC 6750 middleware for your API: verifies the bearer token and puts what it says on
+   * `req.oauth`; 401/403 with a `WWW-Authenticate: Bearer` challenge otherwise.
+   * @example `app.get('/api/me', oauth.requireToken({ scope: 'profile' }), (req, res) => res.json(req.oauth))`
+   */
+  requireToken(options?: RequireTokenOptions): RequestHandler;
+  /** The RFC 8414 metadata document the router serves at `/.well-known/oauth-authorization-server`. */
+  readonly metadata: AuthorizationServerMetadata;
+  /** Serves `metadata`, for hosts that mount the router under a path (RFC 8414 §3 wants it at the root). */
+  readonly metadataHandler: RequestHandler;
   /**
    * Forgets a user's remembered consent to a client: the next authorization asks again.
    * Tokens already issued stay valid.
@@ -97,13 +118,20 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const realm = config.issuer.replace(/["\\]/g, '\\$&');
   const router = express.Router();
   const tokenPath = `${config.basePath}/token`;
-  mountTokenEndpoint(router, {
-    path: tokenPath,
-    oauth2,
-    authenticateClient: createClientAuthenticator(config.stores.clients, realm),
-    clientProperty: CLIENT_PROPERTY,
-    errorHandler: createErrorHandler({ logger: config.logger, realm }),
+  const authenticateClient = createClientAuthenticator(config.stores.clients, realm);
+  const errorHandler = createErrorHandler({ logger: config.logger, realm });
+  mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler });
+  const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer };
+  mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, ...lookup });
+  mountIntrospectionEndpoint(router, {
+    path: `${config.basePath}/introspect`,
+    authenticateClient,
+    errorHandler,
+    audience: config.audience,
+    ...lookup,
   });
+  // JWKS (RFC 7517 §5): public keys only; five minutes of caching keeps rotation quick.
+  router.get(`${config.basePath}/jwks`, publicJson(keys.jwks(), 300));
 
   mountBrowserFlow(router, {
     basePath: config.basePath,
@@ -123,10 +151,34 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
 
   // Where the endpoints are when the router is mounted at the issuer's path.
   const base = config.issuer.replace(/\/$/, '') + config.basePath;
+  const metadata = buildMetadata({
+    issuer: config.issuer,
+    base,
+    allowPlainPkce: config.allowPlainPkce,
+    publishesKeys: keys.jwks().keys.length > 0,
+  });
+  const metadataHandler = publicJson(metadata, 3600);
+  mountMetadata(router, metadataHandler, config.issuer);
+
+  const verify = createAccessTokenVerifier({
+    issuer: config.issuer,
+    keys: keys.byKid,
+    tokens: config.stores.tokens,
+    serverAudience: config.audience,
+  });
   return {
     router,
     issuer: config.issuer,
-    endpoints: { token: `${base}/token`, authorization: `${base}/authorize` },
+    endpoints: {
+      token: `${base}/token`,
+      authorization: `${base}/authorize`,
+      revocation: `${base}/revoke`,
+      introspection: `${base}/introspect`,
+      jwks: `${base}/jwks`,
+    },
+    requireToken: createRequireToken({ verify, issuer: config.issuer, logger: config.logger, canCheckRevocation: true }),
+    metadata,
+    metadataHandler,
     forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),
   };
 }

@@ -1,10 +1,11 @@
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import type { OAuth2Server } from 'oauth2orize';
 import type { ClientAuthenticator } from '../client-auth/authenticate-client';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
 import type { GrantType } from '../stores/types';
 import { setNoStore } from './error-handler';
+import { methodNotAllowed } from './method-not-allowed';
 import { readParams } from './read-params';
 
 /** The grant types the token endpoint knows (the others are not exchanged there). */
@@ -46,13 +47,6 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
     }
     next();
   };
-  const methodNotAllowed = (_req: Request, res: Response, _next: NextFunction) => {
-    setNoStore(res);
-    res.statusCode = 405;
-    res.setHeader('Allow', 'POST');
-    res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify({ error: 'invalid_request', error_description: 'The token endpoint accepts POST only' }));
-  };
 
   router.post(
     deps.path,
@@ -63,5 +57,5 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
     deps.oauth2.token() as unknown as RequestHandler,
     deps.errorHandler,
   );
-  router.all(deps.path, methodNotAllowed);
+  router.all(deps.path, methodNotAllowed('The token endpoint accepts POST only'));
 }

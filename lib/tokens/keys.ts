@@ -95,7 +95,8 @@ function importSecret(secret: unknown, path: string, kid?: string): Verification
   return { kid: kid ?? derivedKid, alg: 'HS256', verifyKey: key, signingKey: key };
 }
 
-function importJwk(jwk: JsonWebKey, path: string): VerificationKey {
+/** Imports one JWK (also used for keys fetched from a remote JWKS). */
+export function importJwk(jwk: JsonWebKey, path: string): VerificationKey {
   if (!isObject(jwk)) throw new ConfigurationError(path, 'must be a JWK object');
   if (!isNonEmptyString(jwk.kid)) throw new ConfigurationError(`${path}.kid`, 'is required (a non-empty string)');
   const kid = jwk.kid;

@@ -21,7 +21,13 @@ const ecJwk = (kid?: string) => ({ ...generateKeyPairSync('ec', { namedCurve: 'P
 
 describe('createOAuthServer() validates its options at construction', () => {
   it('accepts a valid configuration', () => {
-    expect(createOAuthServer(valid).endpoints).toEqual({ token: `${ISSUER}/oauth2/token`, authorization: `${ISSUER}/oauth2/authorize` });
+    expect(createOAuthServer(valid).endpoints).toEqual({
+      token: `${ISSUER}/oauth2/token`,
+      authorization: `${ISSUER}/oauth2/authorize`,
+      revocation: `${ISSUER}/oauth2/revoke`,
+      introspection: `${ISSUER}/oauth2/introspect`,
+      jwks: `${ISSUER}/oauth2/jwks`,
+    });
   });
 
   it.each<[string, Record<string, unknown>, string, string]>([

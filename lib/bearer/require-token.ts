@@ -1,0 +1,153 @@
+import type { Request, RequestHandler } from 'express';
+import { Passport } from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { ConfigurationError, InsufficientScopeError, InvalidRequestError, type OAuthError } from '../errors';
+import type { Logger } from '../internal/logger';
+import { readCookie } from '../interaction/cookies';
+import { logServerError, toOAuthError } from '../router/error-handler';
+import { isScopeToken } from '../tokens/scope';
+import type { VerifyOptions } from '../tokens/access-token-verifier';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
+import type { AccessTokenContext } from './access-token-context';
+import { sendBearerChallenge } from './challenge';
+
+/** Options of `requireToken()`. */
+export interface RequireTokenOptions {
+  /** Scopes the token must all have; missing ones give 403 `insufficient_scope`. @defaultValue none */
+  scope?: string | string[];
+  /** An `aud` the token must carry (for a resource with its own audience). @defaultValue not checked */
+  audience?: string;
+  /**
+   * Check the token store on every request, so a revoked JWT fails at once (opaque tokens are
+   * always checked). Costs one store read per request. @defaultValue `false`
+   */
+  checkRevocation?: boolean;
+  /** Accept `access_token` in a form body your app has parsed (RFC 6750 §2.2). @defaultValue `false` */
+  allowBodyToken?: boolean;
+  /** Accept `?access_token=` (RFC 6750 §2.3; leaks into logs and history). @defaultValue `false` */
+  allowQueryToken?: boolean;
+  /** Accept a cookie of this name holding `Bearer <token>` (e.g. `'Authorization'`). @defaultValue none */
+  cookie?: string;
+  /** The `realm` of the challenge. @defaultValue the issuer */
+  realm?: string;
+}
+
+type Verify = (token: string, options: VerifyOptions) => Promise<AccessTokenContext>;
+
+const KNOWN = ['scope', 'audience', 'checkRevocation', 'allowBodyToken', 'allowQueryToken', 'cookie', 'realm'];
+/** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * Builds `requireToken(options)`: RFC 6750 bearer-token middleware on passport-http-bearer,
+ * on a private Passport instance (docs/adr/0008-resource-protection.md).
+ */
+export function createRequireToken(deps: { verify: Verify; issuer: string; logger: Logger; canCheckRevocation: boolean }) {
+  const passport = new Passport();
+  // The verify callback hands the token to our verifier; failures travel as errors so that
+  // one function (sendBearerChallenge) builds every challenge.
+  passport.use(
+    'bearer',
+    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, ctx?: AccessTokenContext) => void) => {
+      deps
+        .verify(token, (req as unknown as { verifyOptions: VerifyOptions }).verifyOptions)
+        .then((ctx) => done(null, ctx), done);
+    }),
+  );
+
+  return (options: RequireTokenOptions = {}): RequestHandler => {
+    const config = validate(options, deps.canCheckRevocation);
+    const realm = config.realm ?? deps.issuer;
+    const verifyOptions: VerifyOptions = { checkRevocation: config.checkRevocation === true };
+    if (config.audience !== undefined) verifyOptions.audience = config.audience;
+    const required = config.scope === undefined ? [] : ([] as string[]).concat(config.scope);
+
+    return (req, res, next) => {
+      let token: string | undefined;
+      try {
+        token = extractToken(req, config);
+      } catch (err) {
+        return sendBearerChallenge(res, realm, err as OAuthError);
+      }
+      if (token === undefined) return sendBearerChallenge(res, realm);
+      // passport-http-bearer reads the header, the body and always the query string; it gets a
+      // stand-in request that holds only the one token we chose to accept, and its Passport
+      // bookkeeping (req.login, ...) lands on the stand-in, not on the host's request.
+      const standIn = { headers: { authorization: `Bearer ${token}` }, query: {}, body: undefined, verifyOptions };
+      passport.authenticate('bearer', { session: false }, (err: unknown, ctx: AccessTokenContext | false) => {
+        if (err || !ctx) {
+          const error = toOAuthError(err);
+          logServerError(deps.logger, error, req);
+          return sendBearerChallenge(res, realm, error);
+        }
+        const granted = new Set(ctx.scopes);
+        const missing = required.filter((s) => !granted.has(s));
+        if (missing.length > 0) return sendBearerChallenge(res, realm, new InsufficientScopeError(required));
+        req.oauth = ctx;
+        next();
+      })(standIn as unknown as Request, res, next);
+    };
+  };
+}
+
+/** The one token the request carries, from the places allowed; two places is invalid_request (RFC 6750 §2). */
+function extractToken(req: Request, options: RequireTokenOptions): string | undefined {
+  const found: string[] = [];
+  const header = req.headers.authorization;
+  if (header !== undefined && /^bearer(\s|$)/i.test(header)) found.push(bearerValue(header.slice(6).trim()));
+  if (options.allowBodyToken && req.method !== 'GET' && req.is('application/x-www-form-urlencoded')) {
+    const body = req.body as Record<string, unknown> | undefined;
+    if (body && body.access_token !== undefined) {
+      if (typeof body.access_token !== 'string') throw new InvalidRequestError('access_token must be given once');
+      found.push(bearerValue(body.access_token));
+    }
+  }
+  if (options.allowQueryToken) {
+    const values = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').getAll('access_token');
+    if (values.length > 1) throw new InvalidRequestError('access_token must be given once');
+    if (values[0] !== undefined) found.push(bearerValue(values[0]));
+  }
+  if (options.cookie) {
+    const raw = readCookie(req, options.cookie);
+    if (raw !== undefined) {
+      let value: string;
+      try {
+        value = decodeURIComponent(raw.replace(/^"|"$/g, ''));
+      } catch {
+        throw new InvalidRequestError('The access token cookie is malformed');
+      }
+      if (!/^bearer\s/i.test(value)) throw new InvalidRequestError('The access token cookie must hold "Bearer <token>"');
+      found.push(bearerValue(value.slice(6).trim()));
+    }
+  }
+  if (found.length > 1) throw new InvalidRequestError('Send the access token one way only (RFC 6750 section 2)');
+  return found[0];
+}
+
+function bearerValue(value: string): string {
+  if (!B64TOKEN.test(value)) throw new InvalidRequestError('The bearer token is malformed (RFC 6750 section 2.1)');
+  return value;
+}
+
+function validate(options: RequireTokenOptions, canCheckRevocation: boolean): RequireTokenOptions {
+  if (!isObject(options)) throw new ConfigurationError('requireToken', 'options must be an object');
+  rejectUnknownKeys(options, KNOWN, 'requireToken.');
+  const scopes = options.scope === undefined ? [] : ([] as unknown[]).concat(options.scope);
+  scopes.forEach((s, i) => {
+    if (!isScopeToken(s)) throw new ConfigurationError(`requireToken.scope[${i}]`, 'must be a scope token (RFC 6749 §3.3)');
+  });
+  for (const name of ['audience', 'cookie', 'realm'] as const) {
+    if (options[name] !== undefined && !isNonEmptyString(options[name])) {
+      throw new ConfigurationError(`requireToken.${name}`, 'must be a non-empty string');
+    }
+  }
+  for (const flag of ['checkRevocation', 'allowBodyToken', 'allowQueryToken'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw new ConfigurationError(`requireToken.${flag}`, 'must be a boolean');
+    }
+  }
+  if (options.checkRevocation && !canCheckRevocation) {
+    throw new ConfigurationError('requireToken.checkRevocation', 'needs the token store (use oauth.requireToken on the authorization server)');
+  }
+  return options;
+}

@@ -1,0 +1,69 @@
+import type { ErrorRequestHandler, Request, Router } from 'express';
+import type { ClientAuthenticator } from '../client-auth/authenticate-client';
+import { registeredAuthMethod } from '../client-auth/verify-client';
+import { InvalidClientError, InvalidRequestError } from '../errors';
+import { asyncHandler } from '../internal/async-handler';
+import type { ClientRecord, TokenStore } from '../stores/types';
+import type { KeySet } from '../tokens/keys';
+import { findToken, type FoundToken } from '../tokens/token-lookup';
+import { setNoStore } from './error-handler';
+import { methodNotAllowed } from './method-not-allowed';
+import { readParams } from './read-params';
+
+/**
+ * `POST {basePath}/introspect` (RFC 7662). Only authenticated (confidential) clients may ask.
+ * A client sees its own tokens; a client with `canIntrospect` (a resource server) sees all.
+ * Unknown, expired, revoked, consumed or foreign tokens are all just `{"active": false}`.
+ */
+export function mountIntrospectionEndpoint(
+  router: Router,
+  deps: {
+    path: string;
+    authenticateClient: ClientAuthenticator;
+    tokens: TokenStore;
+    keys: KeySet;
+    issuer: string;
+    audience: string | string[];
+    errorHandler: ErrorRequestHandler;
+  },
+): void {
+  router.post(
+    deps.path,
+    asyncHandler(async (req: Request, res) => {
+      setNoStore(res);
+      req.body = await readParams(req);
+      const client = await deps.authenticateClient(req, res);
+      if (registeredAuthMethod(client) === 'none') throw new InvalidClientError('Public clients cannot use the introspection endpoint');
+      const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
+      if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');
+      const found = await findToken(token, hint, deps);
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(found && isActive(found, client) ? describe(found, deps) : { active: false }));
+    }),
+    deps.errorHandler,
+  );
+  router.all(deps.path, methodNotAllowed('The introspection endpoint accepts POST only'));
+}
+
+function isActive(found: FoundToken, client: ClientRecord): boolean {
+  if (found.record.clientId !== client.id && !client.canIntrospect) return false;
+  if (found.record.expiresAt.getTime() <= Date.now()) return false;
+  return !(found.kind === 'refresh' && found.record.consumedAt);
+}
+
+/** RFC 7662 §2.2 members for an active token. */
+function describe(found: FoundToken, deps: { issuer: string; audience: string | string[] }): Record<string, unknown> {
+  const { record } = found;
+  const body: Record<string, unknown> = { active: true };
+  if (record.scope.length > 0) body.scope = record.scope.join(' ');
+  body.client_id = record.clientId;
+  if (found.kind === 'access') body.token_type = 'Bearer';
+  body.exp = Math.floor(record.expiresAt.getTime() / 1000);
+  body.iat = Math.floor(record.createdAt.getTime() / 1000);
+  body.sub = record.userId ?? record.clientId;
+  body.aud = found.kind === 'access' && found.claims ? found.claims.aud : deps.audience;
+  body.iss = deps.issuer;
+  if (found.kind === 'access' && found.claims) body.jti = found.claims.jti;
+  return body;
+}

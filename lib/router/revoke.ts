@@ -1,0 +1,42 @@
+import type { ErrorRequestHandler, Request, Router } from 'express';
+import type { ClientAuthenticator } from '../client-auth/authenticate-client';
+import { InvalidRequestError, UnauthorizedClientError } from '../errors';
+import { asyncHandler } from '../internal/async-handler';
+import type { KeySet } from '../tokens/keys';
+import { findToken } from '../tokens/token-lookup';
+import type { TokenStore } from '../stores/types';
+import { setNoStore } from './error-handler';
+import { methodNotAllowed } from './method-not-allowed';
+import { readParams } from './read-params';
+
+/**
+ * `POST {basePath}/revoke` (RFC 7009). The client authenticates as at the token endpoint; it
+ * may revoke only tokens issued to it. Revoking any token revokes its whole grant family: a
+ * refresh token takes its access tokens with it, and an access token its refresh token (the
+ * behaviour the seeds promise). An unknown token is answered 200 (RFC 7009 §2.2).
+ */
+export function mountRevocationEndpoint(
+  router: Router,
+  deps: { path: string; authenticateClient: ClientAuthenticator; tokens: TokenStore; keys: KeySet; issuer: string; errorHandler: ErrorRequestHandler },
+): void {
+  router.post(
+    deps.path,
+    asyncHandler(async (req: Request, res) => {
+      setNoStore(res);
+      req.body = await readParams(req);
+      const client = await deps.authenticateClient(req, res);
+      const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
+      if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');
+      const found = await findToken(token, hint, deps);
+      if (found) {
+        // RFC 7009 §2.1: a token of another client is refused, and the client told so.
+        if (found.record.clientId !== client.id) throw new UnauthorizedClientError('The token was not issued to this client');
+        await deps.tokens.revokeFamily(found.record.familyId, new Date());
+      }
+      res.statusCode = 200;
+      res.end();
+    }),
+    deps.errorHandler,
+  );
+  router.all(deps.path, methodNotAllowed('The revocation endpoint accepts POST only'));
+}

@@ -1,0 +1,120 @@
+import jwt from 'jsonwebtoken';
+import { InvalidTokenError } from '../errors';
+import type { AccessTokenContext } from '../bearer/access-token-context';
+import type { TokenStore } from '../stores/types';
+import type { VerificationKey } from './keys';
+import { hashToken } from './secrets';
+
+/** Finds the key a token names; `undefined` if there is none (after a refresh, for remote sets). */
+export type KeyLookup = (kid: string) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
+
+export interface VerifierConfig {
+  issuer: string;
+  keys: KeyLookup;
+  /** For opaque tokens and the revocation check; a remote resource server has none. */
+  tokens?: TokenStore;
+  /** The audience the server puts in tokens, for opaque tokens (which carry none). */
+  serverAudience?: string | string[];
+}
+
+export interface VerifyOptions {
+  /** The `aud` this resource requires, if any. */
+  audience?: string;
+  /** Also check the token store, so revoked JWTs fail at once (one store read per request). */
+  checkRevocation?: boolean;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** RFC 9068 §4: "at+jwt", or its full media type. */
+const AT_JWT = /^(application\/)?at\+jwt$/i;
+
+/**
+ * Verifies an access token for a resource. JWTs: our key for the header's `kid`, its one
+ * algorithm (so `alg: none` and HS/RS confusion fail), `typ: at+jwt`, `iss`, `aud`, `exp`,
+ * `nbf`, and the RFC 9068 claims. Opaque tokens: a store lookup by hash. Every failure is an
+ * InvalidTokenError that says what was wrong.
+ */
+export function createAccessTokenVerifier(config: VerifierConfig) {
+  return async (token: string, options: VerifyOptions = {}): Promise<AccessTokenContext> => {
+    if (!JWT_SHAPE.test(token)) return verifyOpaque(config, token, options);
+    const context = await verifyJwt(config, token, options.audience);
+    if (options.checkRevocation) {
+      if (!config.tokens) throw new Error('checkRevocation needs the token store');
+      if (!(await config.tokens.findAccessToken(context.tokenId))) throw new InvalidTokenError('The access token has been revoked');
+    }
+    return context;
+  };
+}
+
+async function verifyJwt(config: VerifierConfig, token: string, audience: string | undefined): Promise<AccessTokenContext> {
+  let header: { alg?: unknown; kid?: unknown; typ?: unknown };
+  try {
+    header = JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError('The access token is malformed');
+  }
+  if (typeof header.typ !== 'string' || !AT_JWT.test(header.typ)) {
+    throw new InvalidTokenError('The access token is not of type at+jwt (RFC 9068)');
+  }
+  if (typeof header.kid !== 'string') throw new InvalidTokenError('The access token names no key (kid)');
+  const key = await config.keys(header.kid);
+  if (!key) throw new InvalidTokenError('The access token was signed with an unknown key');
+  // Pinned: the key decides the algorithm, never the token.
+  if (header.alg !== key.alg) throw new InvalidTokenError('The access token uses the wrong algorithm for its key');
+  let claims: Record<string, unknown>;
+  try {
+    claims = jwt.verify(token, key.verifyKey, {
+      algorithms: [key.alg],
+      issuer: config.issuer,
+      ...(audience !== undefined ? { audience } : {}),
+      clockTolerance: 5,
+    }) as Record<string, unknown>;
+  } catch (err) {
+    throw new InvalidTokenError(describeJwtError(err));
+  }
+  const { sub, client_id: clientId, jti, exp, scope } = claims;
+  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof claims.iat !== 'number') {
+    throw new InvalidTokenError('The access token lacks required claims (RFC 9068 section 2.2)');
+  }
+  const context: AccessTokenContext = {
+    format: 'jwt',
+    tokenId: jti,
+    clientId,
+    scopes: typeof scope === 'string' && scope.length > 0 ? scope.split(' ') : [],
+    expiresAt: new Date(exp * 1000),
+    claims,
+  };
+  if (sub !== clientId) context.userId = sub;
+  return context;
+}
+
+async function verifyOpaque(config: VerifierConfig, token: string, options: VerifyOptions): Promise<AccessTokenContext> {
+  if (!config.tokens) throw new InvalidTokenError('The access token is malformed');
+  const record = await config.tokens.findAccessToken(hashToken(token));
+  if (!record) throw new InvalidTokenError('The access token is invalid or has been revoked');
+  if (record.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError('The access token has expired');
+  if (options.audience !== undefined) {
+    const audiences = ([] as string[]).concat(config.serverAudience ?? []);
+    if (!audiences.includes(options.audience)) throw new InvalidTokenError('The access token is not for this audience');
+  }
+  const context: AccessTokenContext = {
+    format: 'opaque',
+    tokenId: record.id,
+    clientId: record.clientId,
+    scopes: record.scope,
+    expiresAt: record.expiresAt,
+    claims: {},
+  };
+  if (record.userId !== undefined) context.userId = record.userId;
+  return context;
+}
+
+function describeJwtError(err: unknown): string {
+  if (err instanceof jwt.TokenExpiredError) return 'The access token has expired';
+  if (err instanceof jwt.NotBeforeError) return 'The access token is not valid yet';
+  const message = err instanceof Error ? err.message : '';
+  if (message.includes('audience')) return 'The access token is not for this audience';
+  if (message.includes('issuer')) return 'The access token has the wrong issuer';
+  if (message.includes('signature')) return 'The access token signature is invalid';
+  return 'The access token is malformed';
+}
