@@ -116,7 +116,7 @@ function extractToken(req: Request, options: RequireTokenOptions): string | unde
       } catch {
         throw new InvalidRequestError('The access token cookie is malformed');
       }
-      if (!/^bearer\s/i.test(value)) throw new InvalidRequestError('The access token cookie must hold "Bearer <token>"');
+      if (!/^bearer\s/i.test(value)) throw new InvalidRequestError("The access token cookie must hold 'Bearer <token>'");
       found.push(bearerValue(value.slice(6).trim()));
     }
   }
