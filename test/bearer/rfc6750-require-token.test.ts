@@ -186,8 +186,12 @@ describe('opaque access tokens', () => {
 
   it('can be chosen per client', async () => {
     const stores2 = seedStores();
-    const client = await stores2.clients.findById(CONFIDENTIAL.id);
-    const clients = { findById: async (id: string) => (id === CONFIDENTIAL.id ? { ...client!, accessTokenFormat: 'opaque' as const } : stores2.clients.findById(id)) };
+    const clients = {
+      findById: async (id: string) => {
+        const client = await stores2.clients.findById(id);
+        return client && id === CONFIDENTIAL.id ? { ...client, accessTokenFormat: 'opaque' as const } : client;
+      },
+    };
     const server = express().use(createOAuthServer({ issuer: ISSUER, stores: { ...stores2, clients }, signing: { keys: [EC_KEY] } }).router);
     expect(await clientToken(server)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
