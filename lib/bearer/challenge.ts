@@ -23,6 +23,7 @@ export function sendBearerChallenge(res: Response, realm: string, error?: OAuthE
   res.statusCode = error ? error.status : 401;
   // A 5xx is not an authentication challenge.
   if (res.statusCode < 500) res.setHeader('WWW-Authenticate', `Bearer ${params.join(', ')}`);
+  if (res.statusCode === 503) res.setHeader('Retry-After', '5');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', 'application/json');
   res.end(JSON.stringify(body));

@@ -70,6 +70,7 @@ export function createRequireToken(deps: { verify: Verify; issuer: string; logge
         return sendBearerChallenge(res, realm, err as OAuthError);
       }
       if (token === undefined) return sendBearerChallenge(res, realm);
+      const fromQuery = config.allowQueryToken === true && req.headers.authorization === undefined && new URLSearchParams(req.originalUrl.split('?')[1] ?? '').has('access_token');
       // passport-http-bearer reads the header, the body and always the query string; it gets a
       // stand-in request that holds only the one token we chose to accept, and its Passport
       // bookkeeping (req.login, ...) lands on the stand-in, not on the host's request.
@@ -84,6 +85,8 @@ export function createRequireToken(deps: { verify: Verify; issuer: string; logge
         const missing = required.filter((s) => !granted.has(s));
         if (missing.length > 0) return sendBearerChallenge(res, realm, new InsufficientScopeError(required));
         req.oauth = ctx;
+        // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
+        if (fromQuery) res.setHeader('Cache-Control', 'private');
         next();
       })(standIn as unknown as Request, res, next);
     };

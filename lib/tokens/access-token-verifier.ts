@@ -89,7 +89,8 @@ async function verifyJwt(config: VerifierConfig, token: string, audience: string
 }
 
 async function verifyOpaque(config: VerifierConfig, token: string, options: VerifyOptions): Promise<AccessTokenContext> {
-  if (!config.tokens) throw new InvalidTokenError('The access token is malformed');
+  // A remote resource server has no token store: an opaque token can only be introspected.
+  if (!config.tokens) throw new InvalidTokenError('The access token is not a JWT; opaque tokens must be introspected');
   const record = await config.tokens.findAccessToken(hashToken(token));
   if (!record) throw new InvalidTokenError('The access token is invalid or has been revoked');
   if (record.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError('The access token has expired');

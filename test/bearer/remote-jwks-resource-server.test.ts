@@ -84,8 +84,28 @@ describe('createResourceServer: JWT verification from a remote JWKS', () => {
     const later = Date.now() + 11 * 60_000; // past the 10-minute cache
     jest.spyOn(Date, 'now').mockReturnValue(later);
     const token = mint(K1, { iat: Math.floor(later / 1000), exp: Math.floor(later / 1000) + 600 });
+    // Served from the cached keys at once; the refresh runs behind and fails.
     expect((await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    for (let i = 0; i < 100 && jest.mocked(logger.warn).mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(logger.warn).toHaveBeenCalledWith({ err: expect.any(Error), jwksUri: jwks.url }, 'Could not refresh the JWKS');
+    expect((await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+  });
+
+  it('answers 503 temporarily_unavailable (not invalid_token) while no JWKS has ever loaded', async () => {
+    jwks.state.status = 500;
+    const res = await request(api(jwks.url)).get('/orders').set('Authorization', `Bearer ${mint(K1)}`);
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 503,
+      body: { error: 'temporarily_unavailable', error_description: 'The server is temporarily unable to handle the request' },
+    });
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('ignores keys meant for encryption (use "enc")', async () => {
+    jwks.state.keys = [{ ...publicOf(K1), use: 'enc' }];
+    const res = await request(api(jwks.url)).get('/orders').set('Authorization', `Bearer ${mint(K1)}`);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token was signed with an unknown key' });
   });
 
   it('ignores shared-secret (oct) keys in a JWKS', async () => {
@@ -108,7 +128,7 @@ describe('createResourceServer: JWT verification from a remote JWKS', () => {
 
   it('refuses opaque tokens (they need the token store)', async () => {
     const res = await request(api(jwks.url)).get('/orders').set('Authorization', `Bearer ${'a'.repeat(43)}`);
-    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token is malformed' });
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token is not a JWT; opaque tokens must be introspected' });
   });
 });
 

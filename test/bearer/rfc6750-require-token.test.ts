@@ -49,7 +49,11 @@ describe('RFC 6750 §2 where the token may come from', () => {
     expectChallenge(await request(app).get('/api').query({ access_token: token }), 401, CHALLENGE, {
       error_description: 'This resource requires a bearer access token (RFC 6750)',
     });
-    expect((await request(app).get('/api/query').query({ access_token: token })).status).toBe(200);
+    const res = await request(app).get('/api/query').query({ access_token: token });
+    expect(res.status).toBe(200);
+    // §2.3: a response to a request carrying the token in its URI is marked private.
+    expect(res.headers['cache-control']).toBe('private');
+    expect((await request(app).get('/api/query').set('Authorization', `Bearer ${token}`)).headers['cache-control']).toBeUndefined();
   });
 
   it('§2.2 ignores a form-body access_token unless the route allows it', async () => {
