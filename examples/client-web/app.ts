@@ -50,7 +50,8 @@ export function createClientWebApp(options: ClientWebOptions) {
   const { authServer, redirectUri } = options;
   const scope = options.scope ?? 'read write';
 
-  // Server metadata written by hand (the server publishes no RFC 8414 document yet).
+  // Server metadata written by hand, so the app needs no request at startup. The server also
+  // publishes it (RFC 8414): oauth.discoveryRequest() + processDiscoveryResponse() read it.
   const as: oauth.AuthorizationServer = {
     issuer: authServer.issuer,
     authorization_endpoint: authServer.authorizationEndpoint,

@@ -1,13 +1,17 @@
 /**
  * Quickstart: an Express app with an embedded OAuth 2.0 authorization server, in-memory
- * stores and one demo client of each kind. Run it with `npm start` (see ./README.md); for the
- * browser sign-in flow, run examples/client-web next to it (`npm run start:client`).
+ * stores, one demo client of each kind and one protected API route (`GET /api/me`). Run it
+ * with `npm start` (see ./README.md). Next to it: the browser sign-in flow
+ * (examples/client-web, `npm run start:client`) and a separate API that verifies the tokens
+ * with this server's JWKS (examples/resource-server, `npm run start:api`).
  *
- * Everything here is for local development only: the secrets are fixed demo strings and the
- * in-memory stores forget every token on restart.
+ * Everything here is for local development only: the client secrets are fixed demo strings,
+ * the signing key is generated at startup unless OAUTH_SIGNING_JWK is set, and the in-memory
+ * stores forget every token on restart.
  */
+import { generateKeyPairSync, type JsonWebKey, randomBytes } from 'node:crypto';
 import express from 'express';
-import { createMemoryStores, createOAuthServer } from 'express-oauth2-provider';
+import { type AccessTokenContext, createMemoryStores, createOAuthServer } from 'express-oauth2-provider';
 
 /** The demo credentials, fixed so that the printed curl commands work as-is. Demo only. */
 export const DEMO = {
@@ -33,18 +37,45 @@ export const DEMO = {
 } as const;
 
 /**
- * HS256 signing secret (at least 32 bytes). CHANGE IT: set OAUTH_JWT_SECRET to a long random
- * value (e.g. `openssl rand -base64 48`); anyone who knows it can mint access tokens.
+ * The private key access tokens are signed with (ES256, so that other services can verify
+ * them with the public half this server publishes at /oauth2/jwks).
+ *
+ * From OAUTH_SIGNING_JWK (a private EC P-256 JWK as JSON, with a `kid`) when it is set.
+ * Otherwise a new key is generated for this run: fine for a demo, but every restart makes the
+ * tokens of the previous run fail verification ("signed with an unknown key"). To keep a key
+ * across restarts, generate one once and put it in the environment (or a secret manager):
+ *
+ *   export OAUTH_SIGNING_JWK="$(node -e "const { privateKey } = require('node:crypto').generateKeyPairSync('ec', { namedCurve: 'P-256' }); console.log(JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'quickstart-' + new Date().toISOString().slice(0, 10), alg: 'ES256', use: 'sig' }))")"
+ *
+ * Anyone who has the private JWK can mint access tokens: never commit it.
  */
-const DEMO_JWT_SECRET = 'demo-only-jwt-signing-secret-change-me-0123456789';
+export function loadSigningKey(env: NodeJS.ProcessEnv = process.env): { jwk: JsonWebKey; generated: boolean } {
+  const fromEnv = env.OAUTH_SIGNING_JWK;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    try {
+      return { jwk: JSON.parse(fromEnv) as JsonWebKey, generated: false };
+    } catch {
+      throw new Error('OAUTH_SIGNING_JWK must be a private JWK as JSON (see examples/quickstart/app.ts)');
+    }
+  }
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // The date says when the key was made; the random suffix makes every run's kid unique, so an
+  // API that cached the previous run's key sees an unknown kid and fetches the JWKS again.
+  const kid = `quickstart-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
+  return { jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }, generated: true };
+}
 
 export interface QuickstartOptions {
   /** The issuer, i.e. the URL the server is reached at. @defaultValue `'http://localhost:3000'` */
   issuer?: string;
+  /** The private JWK to sign access tokens with. @defaultValue `loadSigningKey()`: OAUTH_SIGNING_JWK, or a new key */
+  signingKey?: JsonWebKey;
 }
 
 export function createQuickstartApp(options: QuickstartOptions = {}) {
   const issuer = options.issuer ?? 'http://localhost:3000';
+  const origin = issuer.replace(/\/$/, '');
+  const signingKey = options.signingKey ?? loadSigningKey().jwk;
 
   const stores = createMemoryStores({
     clients: [
@@ -85,7 +116,7 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
   const oauth = createOAuthServer({
     issuer,
     stores,
-    signing: { secret: process.env.OAUTH_JWT_SECRET ?? DEMO_JWT_SECRET },
+    signing: { keys: [signingKey] }, // ES256; the public half is served at /oauth2/jwks
     // Shown next to each scope on the consent page.
     scopeDescriptions: {
       read: 'Read your data',
@@ -94,13 +125,32 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
   });
 
   const app = express();
-  app.use(oauth.router); // POST /oauth2/token, GET /oauth2/authorize and the login and consent pages
+  // POST /oauth2/token, GET /oauth2/authorize with the login and consent pages, POST
+  // /oauth2/revoke, POST /oauth2/introspect, GET /oauth2/jwks and the RFC 8414 metadata at
+  // /.well-known/oauth-authorization-server.
+  app.use(oauth.router);
+
+  // A protected API route: a valid access token with the scope `read`, or a 401/403 with a
+  // WWW-Authenticate challenge (RFC 6750). `req.oauth` says who the token is for. `userId` is
+  // null for a client_credentials token, which acts for the client itself.
+  app.get('/api/me', oauth.requireToken({ scope: 'read' }), (req, res) => {
+    const { clientId, userId, scopes } = req.oauth as AccessTokenContext; // set by requireToken
+    res.json({ clientId, userId: userId ?? null, scopes });
+  });
 
   app.get('/', (_req, res) => {
     res.json({
       name: 'express-oauth2-provider quickstart',
       issuer: oauth.issuer,
-      endpoints: { authorization: oauth.endpoints.authorization, token: oauth.endpoints.token },
+      endpoints: {
+        authorization: oauth.endpoints.authorization,
+        token: oauth.endpoints.token,
+        revocation: oauth.endpoints.revocation,
+        introspection: oauth.endpoints.introspection,
+        jwks: oauth.endpoints.jwks,
+        metadata: `${origin}/.well-known/oauth-authorization-server`,
+      },
+      api: { me: `${origin}/api/me` },
       grants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
       clients: [
         { client_id: DEMO.confidentialClient.id, token_endpoint_auth_method: 'client_secret_basic' },
@@ -110,5 +160,5 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
     });
   });
 
-  return { app, oauth, stores, demo: DEMO };
+  return { app, oauth, stores, demo: DEMO, signingKid: signingKey.kid as string };
 }

@@ -161,7 +161,7 @@ describe('oauth4webapi: authorization code + PKCE against the quickstart app', (
       scope: 'read write',
     });
     const jwt = decodeJwt(tokens.access_token);
-    expect(jwt.header).toMatchObject({ typ: 'at+jwt', alg: 'HS256' });
+    expect(jwt.header).toMatchObject({ typ: 'at+jwt', alg: 'ES256' });
     expect(jwt.payload).toEqual({
       iss: issuer,
       sub: DEMO.user.id,
