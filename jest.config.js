@@ -6,7 +6,10 @@ const swc = [
 ];
 // Examples import the package by name, like user code; here that name is the source
 // (tsconfig.json `paths` and scripts/register-ts.js map it the same way).
-const self = { '^express-oauth2-provider$': '<rootDir>/lib/index.ts' };
+const self = {
+  '^express-oauth2-provider$': '<rootDir>/lib/index.ts',
+  '^express-oauth2-provider/(postgres|testing)$': '<rootDir>/lib/$1/index.ts',
+};
 const base = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -17,6 +17,9 @@ const PACKAGE_ENTRY = path.resolve(__dirname, '..', 'lib', 'index.ts');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveSelf(request, ...rest) {
   if (request === PACKAGE_NAME) return PACKAGE_ENTRY;
+  if (request === `${PACKAGE_NAME}/postgres` || request === `${PACKAGE_NAME}/testing`) {
+    return path.resolve(__dirname, '..', 'lib', request.slice(PACKAGE_NAME.length + 1), 'index.ts');
+  }
   return resolveFilename.call(this, request, ...rest);
 };
 

@@ -1,0 +1,10 @@
+/**
+ * `express-oauth2-provider/postgres`: the PostgreSQL stores and their migrations.
+ * Needs the `pg` package (an optional peer dependency).
+ *
+ * @packageDocumentation
+ */
+export { createPostgresStores } from './postgres-stores';
+export type { PostgresStores, PostgresStoresOptions, Queryable } from './postgres-stores';
+export { listMigrations, migrate } from './migrate';
+export type { MigrationPool } from './migrate';
