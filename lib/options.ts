@@ -4,6 +4,7 @@ import { type Logger, stderrLogger } from './internal/logger';
 import type { RenderConsentPage, RenderLoginPage } from './interaction/pages';
 import type { AuthenticateUser } from './interaction/principal';
 import { isScopeToken } from './tokens/scope';
+import { limitStoreCalls } from './stores/time-limit';
 import type { Stores } from './stores/types';
 
 /** HS256: one shared secret; the same secret verifies the tokens. Never published. */
@@ -65,6 +66,11 @@ export interface OAuthServerOptions {
   accessTokenFormat?: 'jwt' | 'opaque';
   /** Where warnings and server errors go (pino-compatible). @defaultValue JSON lines on stderr */
   logger?: Logger;
+  /**
+   * The longest a store call may take, in milliseconds; a slower one answers
+   * `503 temporarily_unavailable` instead of letting the request hang. @defaultValue `5000`
+   */
+  storeTimeoutMs?: number;
 
   /** Authorization code lifetime in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). @defaultValue `60` */
   authorizationCodeLifetime?: number;
@@ -108,6 +114,7 @@ export interface ResolvedOptions {
   refreshTokenLifetime: number;
   accessTokenFormat: 'jwt' | 'opaque';
   logger: Logger;
+  storeTimeoutMs: number;
   authorizationCodeLifetime: number;
   interactionLifetime: number;
   allowPlainPkce: boolean;
@@ -130,6 +137,7 @@ const KNOWN_KEYS = [
   'refreshTokenLifetime',
   'accessTokenFormat',
   'logger',
+  'storeTimeoutMs',
   'authorizationCodeLifetime',
   'interactionLifetime',
   'allowPlainPkce',
@@ -180,9 +188,14 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
   if (!isObject(logger) || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
     throw new ConfigurationError('logger', 'must have warn(obj, msg) and error(obj, msg) methods');
   }
+  const storeTimeoutMs = options.storeTimeoutMs ?? 5000;
+  if (!Number.isInteger(storeTimeoutMs) || storeTimeoutMs < 1 || storeTimeoutMs > 120_000) {
+    throw new ConfigurationError('storeTimeoutMs', 'must be a whole number of milliseconds from 1 to 120000');
+  }
   return {
     issuer,
-    stores: options.stores,
+    stores: limitStoreCalls(options.stores, storeTimeoutMs),
+    storeTimeoutMs,
     signing: options.signing,
     basePath,
     audience,

@@ -72,6 +72,7 @@ describe('createOAuthServer() validates its options at construction', () => {
     ['a realm without label', { realms: [{ id: 'staff' }] }, 'realms[0]', 'must be { id: string, label: string }'],
     ['a scope description for a bad scope', { scopeDescriptions: { 'a b': 'x' } }, 'scopeDescriptions.a b', 'must map a scope token'],
     ['non-string pageCss', { pageCss: 5 }, 'pageCss', 'must be a string'],
+    ['a zero storeTimeoutMs', { storeTimeoutMs: 0 }, 'storeTimeoutMs', 'whole number of milliseconds'],
   ])('rejects %s, naming the option', (_name, patch, path, message) => {
     const err = errorOf(() => createOAuthServer({ ...valid, ...patch } as OAuthServerOptions));
     expect(err.path).toBe(path);

@@ -194,6 +194,21 @@ describe('error_description stays within the RFC 6749 §5.2 character set', () =
   });
 });
 
+describe('a stalled store answers 503 within storeTimeoutMs, never hangs', () => {
+  it('times out a store call that never settles', async () => {
+    const seeded = seedStores();
+    const logger: Logger = { warn: jest.fn(), error: jest.fn() };
+    const clients = { findById: () => new Promise<never>(() => undefined) };
+    const host = express().use(createOAuthServer({ issuer: ISSUER, stores: { ...seeded, clients }, signing: { secret: JWT_SECRET }, logger, storeTimeoutMs: 50 }).router);
+    const started = Date.now();
+    const res = await request(host).post('/oauth2/token').set('Authorization', auth).type('form').send({ grant_type: 'client_credentials' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expectOAuthError(res, 503, 'temporarily_unavailable', 'The server is temporarily unable to handle the request');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(logger.error).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('store failures become a generic server_error', () => {
   function failingApp(fail: 'clients' | 'tokens') {
     const seeded = seedStores();

@@ -1,0 +1,38 @@
+import { TemporarilyUnavailableError } from '../errors';
+import type { ClientStore, Stores, TokenStore, UserStore } from './types';
+
+/**
+ * Bounds every store call: one that has not settled after `ms` fails with
+ * `TemporarilyUnavailableError` (503), so a stalled database never leaves a request hanging.
+ * The call itself is not cancelled (no driver offers that for every operation); a write that
+ * completes late is harmless because nothing was returned for it, except a consume: see
+ * docs/postgres.md, "Faults".
+ */
+export function limitStoreCalls(stores: Stores, ms: number): Stores {
+  return {
+    clients: wrap<ClientStore>(stores.clients, ms),
+    users: wrap<UserStore>(stores.users, ms),
+    tokens: wrap<TokenStore>(stores.tokens, ms),
+  };
+}
+
+function wrap<T extends object>(store: T, ms: number): T {
+  const limited: Record<string, unknown> = {};
+  // Every function the store has, own or inherited (class-based adapters keep methods on the prototype).
+  for (let o: object | null = store; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      const value = (store as Record<string, unknown>)[name];
+      if (name === 'constructor' || name in limited || typeof value !== 'function') continue;
+      limited[name] = (...args: unknown[]) => withTimeout((value as (...a: unknown[]) => Promise<unknown>).apply(store, args), ms, name);
+    }
+  }
+  return limited as T;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporarilyUnavailableError(new Error(`store call ${name} took longer than ${ms} ms`))), ms);
+  });
+  return Promise.race([Promise.resolve(work), timeout]).finally(() => clearTimeout(timer));
+}
