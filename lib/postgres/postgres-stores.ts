@@ -1,4 +1,5 @@
 import { ConfigurationError, TemporarilyUnavailableError } from '../errors';
+import { type Logger, stderrLogger } from '../internal/logger';
 import { validateClientRecord } from '../stores/validate-client';
 import type {
   AccessTokenRecord,
@@ -19,6 +20,8 @@ import { validateTablePrefix } from './migrate';
 /** The part of a `pg` Pool this adapter uses (a `pg.Pool` fits; so does a compatible wrapper). */
 export interface Queryable {
   query(config: { text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+  /** If present (a `pg.Pool` has it), an `error` listener is added: see `createPostgresStores`. */
+  on?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** Options of `createPostgresStores()`. */
@@ -27,6 +30,8 @@ export interface PostgresStoresOptions {
   pool: Queryable;
   /** Prefix of every table name. @defaultValue `'oauth_'` */
   tablePrefix?: string;
+  /** Where connection errors of idle pool clients are reported. @defaultValue JSON lines on stderr */
+  logger?: Logger;
 }
 
 /** The PostgreSQL stores, plus what hosts need around them. */
@@ -66,6 +71,10 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     throw new ConfigurationError('pool', 'must be a pg Pool (an object with query())');
   }
   const p = validateTablePrefix(options.tablePrefix ?? 'oauth_');
+  // pg emits 'error' on the pool when an idle connection dies (the database restarted); with
+  // no listener, Node turns that into an uncaught exception and the process exits.
+  const logger = options.logger ?? stderrLogger;
+  options.pool.on?.('error', (err) => logger.warn({ err }, 'PostgreSQL connection lost; the pool will reconnect'));
   const q = async (text: string, values: unknown[] = []) => {
     try {
       return await options.pool.query({ text, values });
