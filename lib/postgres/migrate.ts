@@ -40,6 +40,8 @@ export async function migrate(pool: MigrationPool, options: { tablePrefix?: stri
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Waiting for another process's migration must not count as a slow statement.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`express-oauth2-provider:migrate:${prefix}`]);
     await client.query(`CREATE TABLE IF NOT EXISTS ${prefix}schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query(`SELECT version FROM ${prefix}schema_migrations`);

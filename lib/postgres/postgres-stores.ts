@@ -24,6 +24,9 @@ export interface Queryable {
   on?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
+/** Pools that already have our error listener: one per pool, however many stores share it. */
+const listening = new WeakSet<object>();
+
 /** Options of `createPostgresStores()`. */
 export interface PostgresStoresOptions {
   /** A `pg` Pool (connection settings, pool size and timeouts are yours). */
@@ -74,7 +77,13 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
   // pg emits 'error' on the pool when an idle connection dies (the database restarted); with
   // no listener, Node turns that into an uncaught exception and the process exits.
   const logger = options.logger ?? stderrLogger;
-  options.pool.on?.('error', (err) => logger.warn({ err }, 'PostgreSQL connection lost; the pool will reconnect'));
+  if (!listening.has(options.pool)) {
+    listening.add(options.pool);
+    // Only code and message: pg attaches the client (with its cancel key) to these errors.
+    options.pool.on?.('error', (err: Error & { code?: string }) =>
+      logger.warn({ err: { code: err.code, message: err.message } }, 'PostgreSQL connection lost; the pool will reconnect'),
+    );
+  }
   const q = async (text: string, values: unknown[] = []) => {
     try {
       return await options.pool.query({ text, values });

@@ -4,6 +4,8 @@ import { runStoreConformance } from 'express-oauth2-provider/testing';
 import type { Pool } from 'pg';
 import { describeWithDatabase, schemaPool } from '../helpers/database';
 
+declare const EXPECTED_EXPRESS_MAJOR: number;
+
 // The kit against the in-memory stores: a fresh set per test, seeded as asked.
 runStoreConformance({
   name: 'memory',
@@ -21,7 +23,8 @@ runStoreConformance({
 describeWithDatabase('PostgreSQL adapter', () => {
   let pool: Pool;
   beforeAll(async () => {
-    pool = await schemaPool('conformance');
+    // One schema per jest project: both projects run this file at the same time.
+    pool = await schemaPool(`conformance_e${EXPECTED_EXPRESS_MAJOR}`);
     await migrate(pool);
   });
   afterAll(async () => {
