@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Proves the published package works for a consumer, from the tarball `npm pack` makes:
-#   (d) the tarball holds dist/index.js, dist/index.d.ts, README.md, LICENSE, CHANGELOG.md
-#       and no sources (lib/, test/, *.ts other than .d.ts);
+#   (d) the tarball holds dist/index.js, dist/index.d.ts, the ./postgres and ./testing entry
+#       points, the bin, the SQL migration (dist/postgres/migrations/001_initial.sql),
+#       README.md, LICENSE, CHANGELOG.md and no sources (lib/, test/, *.ts other than .d.ts);
 #   (a) require() from CommonJS gives createOAuthServer as a function;
 #   (b) an ES module with named imports issues a client_credentials token over real HTTP;
-#   (c) a strict TypeScript consumer type-checks against the shipped .d.ts
-#       (module nodenext, .ts and .mts; and module commonjs + moduleResolution bundler).
+#   (c) a strict TypeScript consumer type-checks against the shipped .d.ts, including types
+#       from both subpaths and a real pg.Pool (module nodenext, .ts and .mts; and module
+#       commonjs + moduleResolution bundler);
+#   (e) require('<pkg>/postgres') gives createPostgresStores and migrate, require('<pkg>/testing')
+#       gives runStoreConformance, and an ES module imports them by name and finds the shipped
+#       migration at run time;
+#   (f) the bin express-oauth2-provider-migrate is installed and, without DATABASE_URL, prints
+#       its usage error and exits 2;
+#   (g) only when DATABASE_URL is set (CI sets it): the installed bin migrates a fresh database
+#       (CREATE DATABASE pack_check_<random>, dropped afterwards): "applied migrations: 1",
+#       then "schema is up to date".
 # The scratch app lives in a fresh temp dir outside the repo and installs the tarball with
-# express@5, typescript@7, @types/node@20 and @types/express@5 from the registry.
+# express@5, pg@8, typescript@7, @types/node@20, @types/express@5 and @types/pg@8 from the
+# registry.
 # Every check runs even if an earlier one failed; the last line is `pack-check: OK` or
 # `pack-check: FAILED (...)` (exit 1).
 set -euo pipefail
@@ -17,7 +28,14 @@ FIXTURES="$ROOT/scripts/pack-check"
 PKG_NAME="$(node -p "require('$ROOT/package.json').name")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pack-check.XXXXXX")"
-cleanup() { rm -rf "$WORK"; }
+SCRATCH_DB=""
+cleanup() {
+  # The scratch database of (g), if one was created, goes too (before the app holding pg).
+  if [[ -n "$SCRATCH_DB" ]]; then
+    (cd "$APP" && node pg-admin.cjs drop "$SCRATCH_DB") || echo "pack-check: could not drop database $SCRATCH_DB" >&2
+  fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 PACK_DIR="$WORK/pack"
 APP="$WORK/app"
@@ -42,7 +60,9 @@ step "tarball $TARBALL_NAME ($(du -k "$TARBALL" | cut -f1) kB)"
 
 # --- (d) tarball contents ---------------------------------------------------------------------
 tar -tzf "$TARBALL" | sed 's|^package/||' | sort >"$WORK/contents.txt"
-for f in dist/index.js dist/index.d.ts README.md LICENSE CHANGELOG.md package.json; do
+for f in dist/index.js dist/index.d.ts README.md LICENSE CHANGELOG.md package.json \
+  dist/postgres/index.js dist/postgres/index.d.ts dist/postgres/cli.js dist/postgres/migrations/001_initial.sql \
+  dist/testing/index.js dist/testing/index.d.ts; do
   grep -qxF "$f" "$WORK/contents.txt" || fail "(d) tarball lacks $f"
 done
 {
@@ -61,8 +81,8 @@ cat >"$APP/package.json" <<'JSON'
 { "name": "pack-check-app", "version": "0.0.0", "private": true, "type": "commonjs" }
 JSON
 (cd "$APP" && npm install --no-audit --no-fund --loglevel=error \
-  "$TARBALL" express@5 typescript@7 @types/node@20 @types/express@5)
-step "installed: $(cd "$APP" && node -p "['$PKG_NAME','express','typescript','@types/node','@types/express'].map(n => n + '@' + require(n + '/package.json').version).join(' ')")"
+  "$TARBALL" express@5 pg@8 typescript@7 @types/node@20 @types/express@5 @types/pg@8)
+step "installed: $(cd "$APP" && node -p "['$PKG_NAME','express','pg','typescript','@types/node','@types/express','@types/pg'].map(n => n + '@' + require(n + '/package.json').version).join(' ')")"
 
 # --- (a) CommonJS require ---------------------------------------------------------------------
 if (cd "$APP" && node -e "
@@ -86,6 +106,8 @@ fi
 # --- (c) TypeScript consumer --------------------------------------------------------------------
 cp "$FIXTURES/consumer.ts" "$APP/consumer.ts"
 cp "$FIXTURES/consumer.ts" "$APP/consumer-esm.mts"
+cp "$FIXTURES/consumer-subpaths.ts" "$APP/consumer-subpaths.ts"
+cp "$FIXTURES/consumer-subpaths.ts" "$APP/consumer-subpaths-esm.mts"
 cat >"$APP/tsconfig.nodenext.json" <<'JSON'
 {
   "compilerOptions": {
@@ -93,7 +115,7 @@ cat >"$APP/tsconfig.nodenext.json" <<'JSON'
     "types": ["node"], "strict": true, "noUncheckedIndexedAccess": true, "exactOptionalPropertyTypes": true,
     "skipLibCheck": false, "noEmit": true
   },
-  "files": ["consumer.ts", "consumer-esm.mts"]
+  "files": ["consumer.ts", "consumer-esm.mts", "consumer-subpaths.ts", "consumer-subpaths-esm.mts"]
 }
 JSON
 cat >"$APP/tsconfig.bundler.json" <<'JSON'
@@ -102,7 +124,7 @@ cat >"$APP/tsconfig.bundler.json" <<'JSON'
     "target": "ES2022", "module": "commonjs", "moduleResolution": "bundler", "lib": ["ES2022"],
     "types": ["node"], "strict": true, "esModuleInterop": true, "skipLibCheck": false, "noEmit": true
   },
-  "files": ["consumer.ts"]
+  "files": ["consumer.ts", "consumer-subpaths.ts"]
 }
 JSON
 for cfg in nodenext bundler; do
@@ -112,6 +134,70 @@ for cfg in nodenext bundler; do
     fail "(c) TypeScript consumer does not type-check ($cfg)"
   fi
 done
+
+# --- (e) subpath exports: ./postgres and ./testing ---------------------------------------------
+if (cd "$APP" && node -e "
+  const pg = require('$PKG_NAME/postgres');
+  const testing = require('$PKG_NAME/testing');
+  const bad = [];
+  for (const [name, value] of [['postgres.createPostgresStores', pg.createPostgresStores], ['postgres.migrate', pg.migrate], ['testing.runStoreConformance', testing.runStoreConformance]]) {
+    if (typeof value !== 'function') bad.push(name + ' is ' + typeof value);
+  }
+  if (bad.length) { console.error(bad.join('; ')); process.exit(1); }
+  console.log('cjs: /postgres exports ' + Object.keys(pg).sort().join(', ') + '; /testing exports ' + Object.keys(testing).sort().join(', '));
+"); then
+  step "(e) require() of ./postgres and ./testing ok"
+else
+  fail "(e) require('$PKG_NAME/postgres') or require('$PKG_NAME/testing') lacks an export"
+fi
+cp "$FIXTURES/smoke-subpaths.mjs" "$APP/smoke-subpaths.mjs"
+if (cd "$APP" && timeout 60 node smoke-subpaths.mjs); then
+  step "(e) ESM import of ./postgres and ./testing ok, migration found at run time"
+else
+  fail "(e) ESM consumer of the subpaths failed"
+fi
+
+# --- (f) the migrate bin ------------------------------------------------------------------------
+BIN="$APP/node_modules/.bin/express-oauth2-provider-migrate"
+USAGE='express-oauth2-provider-migrate: set DATABASE_URL (postgresql://user@host:port/db)'
+if [[ ! -x "$BIN" ]]; then
+  fail "(f) the bin express-oauth2-provider-migrate is not installed (no executable $BIN)"
+else
+  rc=0
+  out="$(cd "$APP" && env -u DATABASE_URL timeout 30 "$BIN" 2>&1)" || rc=$?
+  if [[ $rc == 2 && "$out" == "$USAGE" ]]; then
+    step "(f) bin installed; without DATABASE_URL: exit 2, \"$out\""
+  else
+    fail "(f) bin without DATABASE_URL: expected exit 2 and \"$USAGE\", got exit $rc and \"$out\""
+  fi
+fi
+
+# --- (g) the migrate bin against a fresh database (only with DATABASE_URL) ---------------------
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  step "(g) skipped: DATABASE_URL is not set (CI sets it)"
+else
+  cp "$FIXTURES/pg-admin.cjs" "$APP/pg-admin.cjs"
+  name="pack_check_$(node -p "require('node:crypto').randomBytes(6).toString('hex')")"
+  if url="$(cd "$APP" && node pg-admin.cjs create "$name")"; then
+    SCRATCH_DB="$name"
+    rc=0
+    out="$(cd "$APP" && DATABASE_URL="$url" timeout 60 "$BIN" 2>&1)" || rc=$?
+    rc2=0
+    out2="$(cd "$APP" && DATABASE_URL="$url" timeout 60 "$BIN" 2>&1)" || rc2=$?
+    if [[ $rc == 0 && "$out" == "applied migrations: 1" && $rc2 == 0 && "$out2" == "schema is up to date" ]]; then
+      step "(g) bin on fresh database $name: \"$out\", then \"$out2\""
+    else
+      fail "(g) bin on a fresh database: expected \"applied migrations: 1\" then \"schema is up to date\" (exit 0), got exit $rc \"$out\", then exit $rc2 \"$out2\""
+    fi
+    if (cd "$APP" && node pg-admin.cjs drop "$name"); then
+      SCRATCH_DB=""
+    else
+      fail "(g) could not drop the scratch database $name"
+    fi
+  else
+    fail "(g) could not create a scratch database on DATABASE_URL's server"
+  fi
+fi
 
 # ---------------------------------------------------------------------------------------------
 if ((${#FAILURES[@]})); then

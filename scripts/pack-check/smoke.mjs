@@ -38,7 +38,9 @@ try {
   assert.equal(typeof body.access_token, 'string', `no access_token in ${text}`);
   assert.ok(body.access_token.length > 0, 'empty access_token');
   assert.equal(String(body.token_type).toLowerCase(), 'bearer', `token_type is ${body.token_type}`);
-  console.log(`esm: issued a ${body.token_type} token (${body.access_token.length} chars, expires_in ${body.expires_in})`);
+  console.log(
+    `esm: issued a ${body.token_type} token (${body.access_token.length} chars, expires_in ${body.expires_in})`,
+  );
 } finally {
   await new Promise((resolve) => server.close(resolve));
 }

@@ -1,0 +1,81 @@
+/**
+ * The quickstart on PostgreSQL: the same demo clients and users as examples/quickstart, the
+ * same ES256 signing and the same protected route (`GET /api/me`), with every client, user,
+ * code, token, pending authorization and consent kept in PostgreSQL through
+ * `createPostgresStores()`. Several processes started with the same DATABASE_URL and the same
+ * signing key behave as one server. Run it with `npm run start:postgres` (see ./README.md).
+ *
+ * This module only builds the app: creating the schema (`migrate(pool)`, ./server.ts, or the
+ * `express-oauth2-provider-migrate` command) and the demo data (./seed.ts) happen before.
+ */
+import type { JsonWebKey } from 'node:crypto';
+import express from 'express';
+import { type AccessTokenContext, createOAuthServer } from 'express-oauth2-provider';
+import { createPostgresStores, type Queryable } from 'express-oauth2-provider/postgres';
+import { DEMO, loadSigningKey } from '../quickstart/app';
+
+export { DEMO };
+
+export interface PostgresQuickstartOptions {
+  /** A `pg` Pool on a database that `migrate(pool)` has brought up to date. */
+  pool: Queryable;
+  /** The issuer, i.e. the URL the server is reached at, e.g. `'http://localhost:3000'`. */
+  issuer: string;
+  /**
+   * The private JWK to sign access tokens with. Every instance must use the same one, or
+   * the tokens of one cannot be verified by another.
+   * @defaultValue `loadSigningKey()` of the quickstart: OAUTH_SIGNING_JWK, or a new key per process
+   */
+  signingKey?: JsonWebKey;
+}
+
+export function createPostgresQuickstart(options: PostgresQuickstartOptions) {
+  const { pool, issuer } = options;
+  const origin = issuer.replace(/\/$/, '');
+  const signingKey = options.signingKey ?? loadSigningKey().jwk;
+
+  // One pool for the whole app: the stores never open connections of their own. The adapter
+  // also listens for the pool's 'error' event (an idle connection dying when the database
+  // restarts), which would otherwise crash the process.
+  const stores = createPostgresStores({ pool });
+
+  const oauth = createOAuthServer({
+    issuer,
+    stores,
+    signing: { keys: [signingKey] }, // ES256; the public half is served at /oauth2/jwks
+    // A store call that has not answered after 5 s becomes 503 temporarily_unavailable
+    // (the default, written out here: keep it well above the database's normal latency).
+    storeTimeoutMs: 5000,
+    scopeDescriptions: {
+      read: 'Read your data',
+      write: 'Change your data',
+    },
+  });
+
+  const app = express();
+  app.use(oauth.router);
+
+  // A protected API route, as in the quickstart: an access token with the scope `read`.
+  app.get('/api/me', oauth.requireToken({ scope: 'read' }), (req, res) => {
+    const { clientId, userId, scopes } = req.oauth as AccessTokenContext; // set by requireToken
+    res.json({ clientId, userId: userId ?? null, scopes });
+  });
+
+  app.get('/', (_req, res) => {
+    res.json({
+      name: 'express-oauth2-provider quickstart on PostgreSQL',
+      issuer: oauth.issuer,
+      endpoints: {
+        authorization: oauth.endpoints.authorization,
+        token: oauth.endpoints.token,
+        revocation: oauth.endpoints.revocation,
+        introspection: oauth.endpoints.introspection,
+        jwks: oauth.endpoints.jwks,
+        metadata: `${origin}/.well-known/oauth-authorization-server`,
+      },
+      api: { me: `${origin}/api/me` },
+    });
+  });
+
+  return { app, oauth, stores, demo: DEMO, signingKid: signingKey.kid as string };
+}
