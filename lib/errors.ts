@@ -26,7 +26,7 @@ export type OAuthErrorCode =
  *
  * @example
  * ```ts
- * if (err instanceof OAuthError) console.log(err.code, err.status);
+ * if (err instanceof OAuthError) logger.warn({ code: err.code, status: err.status }, err.message);
  * ```
  */
 export class OAuthError extends Error {

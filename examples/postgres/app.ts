@@ -10,9 +10,9 @@
  */
 import type { JsonWebKey } from 'node:crypto';
 import express from 'express';
-import { type AccessTokenContext, createOAuthServer } from 'express-oauth2-provider';
+import { createOAuthServer } from 'express-oauth2-provider';
 import { createPostgresStores, type Queryable } from 'express-oauth2-provider/postgres';
-import { DEMO, loadSigningKey } from '../quickstart/app';
+import { DEMO, loadSigningKey, mountDemoRoutes, SCOPE_DESCRIPTIONS } from '../quickstart/app';
 
 export { DEMO };
 
@@ -46,36 +46,14 @@ export function createPostgresQuickstart(options: PostgresQuickstartOptions) {
     // A store call that has not answered after 5 s becomes 503 temporarily_unavailable
     // (the default, written out here: keep it well above the database's normal latency).
     storeTimeoutMs: 5000,
-    scopeDescriptions: {
-      read: 'Read your data',
-      write: 'Change your data',
-    },
+    scopeDescriptions: SCOPE_DESCRIPTIONS,
   });
 
   const app = express();
   app.use(oauth.router);
 
-  // A protected API route, as in the quickstart: an access token with the scope `read`.
-  app.get('/api/me', oauth.requireToken({ scope: 'read' }), (req, res) => {
-    const { clientId, userId, scopes } = req.oauth as AccessTokenContext; // set by requireToken
-    res.json({ clientId, userId: userId ?? null, scopes });
-  });
-
-  app.get('/', (_req, res) => {
-    res.json({
-      name: 'express-oauth2-provider quickstart on PostgreSQL',
-      issuer: oauth.issuer,
-      endpoints: {
-        authorization: oauth.endpoints.authorization,
-        token: oauth.endpoints.token,
-        revocation: oauth.endpoints.revocation,
-        introspection: oauth.endpoints.introspection,
-        jwks: oauth.endpoints.jwks,
-        metadata: `${origin}/.well-known/oauth-authorization-server`,
-      },
-      api: { me: `${origin}/api/me` },
-    });
-  });
+  // The same protected route and endpoint listing as the quickstart.
+  mountDemoRoutes(app, oauth, origin, 'express-oauth2-provider quickstart on PostgreSQL');
 
   return { app, oauth, stores, demo: DEMO, signingKid: signingKey.kid as string };
 }

@@ -11,41 +11,13 @@
  * As a script (after the migrations):
  *   DATABASE_URL=postgresql://... node -r ./scripts/register-ts.js examples/postgres/seed.ts
  */
-import { type ClientRecord, hashClientSecret, hashPassword } from 'express-oauth2-provider';
+import { hashPassword } from 'express-oauth2-provider';
 import { createPostgresStores, type PostgresStores } from 'express-oauth2-provider/postgres';
 import { Pool } from 'pg';
-import { DEMO } from '../quickstart/app';
+import { DEMO, DEMO_CLIENTS } from '../quickstart/app';
 
 /** The quickstart's clients (examples/quickstart/app.ts), as stored records: secrets hashed. */
-export const DEMO_CLIENTS: ClientRecord[] = [
-  {
-    id: DEMO.confidentialClient.id,
-    name: 'Demo service',
-    secretHash: hashClientSecret(DEMO.confidentialClient.secret),
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    grants: ['client_credentials', 'password', 'refresh_token'],
-    scopes: ['read', 'write'],
-    defaultScopes: ['read'],
-  },
-  {
-    id: DEMO.publicClient.id,
-    name: 'Demo single-page app',
-    tokenEndpointAuthMethod: 'none',
-    grants: ['password', 'refresh_token'],
-    scopes: ['read', 'write'],
-    defaultScopes: ['read'],
-  },
-  {
-    id: DEMO.webClient.id,
-    name: 'Demo Web App',
-    secretHash: hashClientSecret(DEMO.webClient.secret),
-    tokenEndpointAuthMethod: 'client_secret_basic',
-    grants: ['authorization_code', 'refresh_token'],
-    redirectUris: [...DEMO.webClient.redirectUris],
-    scopes: ['read', 'write'],
-    defaultScopes: ['read'],
-  },
-];
+export { DEMO_CLIENTS };
 
 /** The quickstart's users, with their plain demo passwords (hashed when inserted). */
 export const DEMO_USERS = [DEMO.user, DEMO.user2];

@@ -11,7 +11,14 @@
  */
 import { generateKeyPairSync, type JsonWebKey, randomBytes } from 'node:crypto';
 import express from 'express';
-import { type AccessTokenContext, createMemoryStores, createOAuthServer } from 'express-oauth2-provider';
+import {
+  type AccessTokenContext,
+  type ClientRecord,
+  createMemoryStores,
+  createOAuthServer,
+  hashClientSecret,
+  type OAuthServer,
+} from 'express-oauth2-provider';
 
 /** The demo credentials, fixed so that the printed curl commands work as-is. Demo only. */
 export const DEMO = {
@@ -65,6 +72,69 @@ export function loadSigningKey(env: NodeJS.ProcessEnv = process.env): { jwk: Jso
   return { jwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }, generated: true };
 }
 
+/** The demo clients as stored records: only hashes of the secrets (also seeded by examples/postgres). */
+export const DEMO_CLIENTS: ClientRecord[] = [
+  {
+    id: DEMO.confidentialClient.id,
+    name: 'Demo service',
+    secretHash: hashClientSecret(DEMO.confidentialClient.secret),
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grants: ['client_credentials', 'password', 'refresh_token'],
+    scopes: ['read', 'write'],
+    defaultScopes: ['read'],
+  },
+  {
+    id: DEMO.publicClient.id,
+    name: 'Demo single-page app',
+    tokenEndpointAuthMethod: 'none',
+    grants: ['password', 'refresh_token'],
+    scopes: ['read', 'write'],
+    defaultScopes: ['read'],
+  },
+  {
+    id: DEMO.webClient.id,
+    name: 'Demo Web App', // shown on the login and consent pages
+    secretHash: hashClientSecret(DEMO.webClient.secret),
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grants: ['authorization_code', 'refresh_token'],
+    redirectUris: [...DEMO.webClient.redirectUris],
+    scopes: ['read', 'write'],
+    defaultScopes: ['read'],
+  },
+];
+
+/** Shown next to each scope on the consent page. */
+export const SCOPE_DESCRIPTIONS = { read: 'Read your data', write: 'Change your data' };
+
+/**
+ * The demo's own routes next to the authorization server: a protected API route (a valid
+ * access token with the scope `read`, or a 401/403 with a WWW-Authenticate challenge, RFC
+ * 6750; `req.oauth` says who the token is for, `userId` is null for a client_credentials
+ * token) and `GET /` describing the endpoints.
+ */
+export function mountDemoRoutes(app: express.Express, oauth: OAuthServer, origin: string, name: string, extra: Record<string, unknown> = {}) {
+  app.get('/api/me', oauth.requireToken({ scope: 'read' }), (req, res) => {
+    const { clientId, userId, scopes } = req.oauth as AccessTokenContext; // set by requireToken
+    res.json({ clientId, userId: userId ?? null, scopes });
+  });
+  app.get('/', (_req, res) => {
+    res.json({
+      name,
+      issuer: oauth.issuer,
+      endpoints: {
+        authorization: oauth.endpoints.authorization,
+        token: oauth.endpoints.token,
+        revocation: oauth.endpoints.revocation,
+        introspection: oauth.endpoints.introspection,
+        jwks: oauth.endpoints.jwks,
+        metadata: `${origin}/.well-known/oauth-authorization-server`,
+      },
+      api: { me: `${origin}/api/me` },
+      ...extra,
+    });
+  });
+}
+
 export interface QuickstartOptions {
   /** The issuer, i.e. the URL the server is reached at. @defaultValue `'http://localhost:3000'` */
   issuer?: string;
@@ -78,35 +148,7 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
   const signingKey = options.signingKey ?? loadSigningKey().jwk;
 
   const stores = createMemoryStores({
-    clients: [
-      {
-        id: DEMO.confidentialClient.id,
-        name: 'Demo service',
-        secret: DEMO.confidentialClient.secret, // hashed on load; only the hash is kept
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        grants: ['client_credentials', 'password', 'refresh_token'],
-        scopes: ['read', 'write'],
-        defaultScopes: ['read'],
-      },
-      {
-        id: DEMO.publicClient.id,
-        name: 'Demo single-page app',
-        tokenEndpointAuthMethod: 'none',
-        grants: ['password', 'refresh_token'],
-        scopes: ['read', 'write'],
-        defaultScopes: ['read'],
-      },
-      {
-        id: DEMO.webClient.id,
-        name: 'Demo Web App', // shown on the login and consent pages
-        secret: DEMO.webClient.secret,
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        grants: ['authorization_code', 'refresh_token'],
-        redirectUris: [...DEMO.webClient.redirectUris],
-        scopes: ['read', 'write'],
-        defaultScopes: ['read'],
-      },
-    ],
+    clients: DEMO_CLIENTS,
     users: [
       { id: DEMO.user.id, username: DEMO.user.username, password: DEMO.user.password },
       { id: DEMO.user2.id, username: DEMO.user2.username, password: DEMO.user2.password },
@@ -117,11 +159,7 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
     issuer,
     stores,
     signing: { keys: [signingKey] }, // ES256; the public half is served at /oauth2/jwks
-    // Shown next to each scope on the consent page.
-    scopeDescriptions: {
-      read: 'Read your data',
-      write: 'Change your data',
-    },
+    scopeDescriptions: SCOPE_DESCRIPTIONS,
   });
 
   const app = express();
@@ -130,34 +168,13 @@ export function createQuickstartApp(options: QuickstartOptions = {}) {
   // /.well-known/oauth-authorization-server.
   app.use(oauth.router);
 
-  // A protected API route: a valid access token with the scope `read`, or a 401/403 with a
-  // WWW-Authenticate challenge (RFC 6750). `req.oauth` says who the token is for. `userId` is
-  // null for a client_credentials token, which acts for the client itself.
-  app.get('/api/me', oauth.requireToken({ scope: 'read' }), (req, res) => {
-    const { clientId, userId, scopes } = req.oauth as AccessTokenContext; // set by requireToken
-    res.json({ clientId, userId: userId ?? null, scopes });
-  });
-
-  app.get('/', (_req, res) => {
-    res.json({
-      name: 'express-oauth2-provider quickstart',
-      issuer: oauth.issuer,
-      endpoints: {
-        authorization: oauth.endpoints.authorization,
-        token: oauth.endpoints.token,
-        revocation: oauth.endpoints.revocation,
-        introspection: oauth.endpoints.introspection,
-        jwks: oauth.endpoints.jwks,
-        metadata: `${origin}/.well-known/oauth-authorization-server`,
-      },
-      api: { me: `${origin}/api/me` },
-      grants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
-      clients: [
-        { client_id: DEMO.confidentialClient.id, token_endpoint_auth_method: 'client_secret_basic' },
-        { client_id: DEMO.publicClient.id, token_endpoint_auth_method: 'none' },
-        { client_id: DEMO.webClient.id, token_endpoint_auth_method: 'client_secret_basic' },
-      ],
-    });
+  mountDemoRoutes(app, oauth, origin, 'express-oauth2-provider quickstart', {
+    grants: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
+    clients: [
+      { client_id: DEMO.confidentialClient.id, token_endpoint_auth_method: 'client_secret_basic' },
+      { client_id: DEMO.publicClient.id, token_endpoint_auth_method: 'none' },
+      { client_id: DEMO.webClient.id, token_endpoint_auth_method: 'client_secret_basic' },
+    ],
   });
 
   return { app, oauth, stores, demo: DEMO, signingKid: signingKey.kid as string };

@@ -10,6 +10,7 @@ export const onCi = process.env.CI === 'true';
 export function describeWithDatabase(name: string, fn: () => void): void {
   if (!DATABASE_URL && !onCi) {
     console.warn(`${name}: skipped, DATABASE_URL is not set (CI starts PostgreSQL; see .ci/run to run one locally)`);
+    // Skipped on purpose, with the reason printed above: set DATABASE_URL to run these.
     describe.skip(name, fn);
     return;
   }
