@@ -11,6 +11,7 @@ export type { RequireTokenOptions } from './bearer/require-token';
 export type { AccessTokenContext } from './bearer/access-token-context';
 export type { AuthorizationServerMetadata } from './router/metadata';
 export type { OAuthServer } from './server';
+export type { OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { Logger } from './internal/logger';
 export type { AuthenticatedUser, AuthenticateUser } from './interaction/principal';

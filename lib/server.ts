@@ -14,6 +14,7 @@ import { interactionTransactionStore, mountBrowserFlow } from './router/authoriz
 import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
+import { createEvents, type OAuthEvents } from './events';
 import { createKeySet } from './tokens/keys';
 import { createAccessTokenVerifier } from './tokens/access-token-verifier';
 import { createRequireToken, type RequireTokenOptions } from './bearer/require-token';
@@ -42,6 +43,12 @@ export interface OAuthServer {
    * @example `app.get('/api/me', oauth.requireToken({ scope: 'profile' }), (req, res) => res.json(req.oauth))`
    */
   requireToken(options?: RequireTokenOptions): RequestHandler;
+  /**
+   * Audit events (typed): tokens issued and revoked, reuse and replay detected, failed client
+   * and user authentication, consent, server errors. Ids and facts only, never secrets.
+   * @example `oauth.events.on('refresh_token.reused', (e) => alert(e.clientId, e.ip))`
+   */
+  readonly events: OAuthEvents;
   /** The RFC 8414 metadata document the router serves at `/.well-known/oauth-authorization-server`. */
   readonly metadata: AuthorizationServerMetadata;
   /** Serves `metadata`, for hosts that mount the router under a path (RFC 8414 §3 wants it at the root). */
@@ -88,6 +95,7 @@ const CLIENT_PROPERTY = 'oauth2ProviderClient';
 export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const config = resolveOptions(options);
   warnIfInsecureIssuer(config.issuer, config.logger);
+  const { events, emit } = createEvents(config.logger);
   const keys = createKeySet(config.signing);
   const tokens = new TokenService({
     issuer: config.issuer,
@@ -96,6 +104,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     refreshTokenLifetime: config.refreshTokenLifetime,
     accessTokenFormat: config.accessTokenFormat,
     keys,
+    emit,
     tokens: config.stores.tokens,
   });
 
@@ -107,7 +116,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // Our own oauth2orize server per instance (never shared state between two servers), with
   // pending authorizations in our interaction records instead of express-session.
   const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
-  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY };
+  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
@@ -118,11 +127,11 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const realm = config.issuer.replace(/["\\]/g, '\\$&');
   const router = express.Router();
   const tokenPath = `${config.basePath}/token`;
-  const authenticateClient = createClientAuthenticator(config.stores.clients, realm);
-  const errorHandler = createErrorHandler({ logger: config.logger, realm });
+  const authenticateClient = createClientAuthenticator(config.stores.clients, realm, emit);
+  const errorHandler = createErrorHandler({ logger: config.logger, realm, emit });
   mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler });
   const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer };
-  mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, ...lookup });
+  mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, emit, ...lookup });
   mountIntrospectionEndpoint(router, {
     path: `${config.basePath}/introspect`,
     authenticateClient,
@@ -146,7 +155,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     renderConsentPage: config.renderConsentPage,
     scopeDescriptions: config.scopeDescriptions,
     pageCss: config.pageCss,
-    errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss }),
+    errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss, emit }),
+    emit,
   });
 
   // Where the endpoints are when the router is mounted at the issuer's path.
@@ -176,7 +186,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       introspection: `${base}/introspect`,
       jwks: `${base}/jwks`,
     },
-    requireToken: createRequireToken({ verify, issuer: config.issuer, logger: config.logger, canCheckRevocation: true }),
+    requireToken: createRequireToken({ verify, issuer: config.issuer, logger: config.logger, canCheckRevocation: true, emit }),
+    events,
     metadata,
     metadataHandler,
     forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { ConfigurationError, InsufficientScopeError, InvalidRequestError, type OAuthError } from '../errors';
+import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 import { readCookie } from '../interaction/cookies';
 import { logServerError, toOAuthError } from '../router/error-handler';
@@ -42,7 +43,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * Builds `requireToken(options)`: RFC 6750 bearer-token middleware on passport-http-bearer,
  * on a private Passport instance (docs/adr/0008-resource-protection.md).
  */
-export function createRequireToken(deps: { verify: Verify; issuer: string; logger: Logger; canCheckRevocation: boolean }) {
+export function createRequireToken(deps: { verify: Verify; issuer: string; logger: Logger; canCheckRevocation: boolean; emit?: Emit }) {
   const passport = new Passport();
   // The verify callback hands the token to our verifier; failures travel as errors so that
   // one function (sendBearerChallenge) builds every challenge.
@@ -78,7 +79,7 @@ export function createRequireToken(deps: { verify: Verify; issuer: string; logge
       passport.authenticate('bearer', { session: false }, (err: unknown, ctx: AccessTokenContext | false) => {
         if (err || !ctx) {
           const error = toOAuthError(err);
-          logServerError(deps.logger, error, req);
+          logServerError(deps.logger, error, req, deps.emit);
           return sendBearerChallenge(res, realm, error);
         }
         const granted = new Set(ctx.scopes);

@@ -3,7 +3,8 @@ import { Passport } from 'passport';
 import { InvalidClientError, InvalidRequestError } from '../errors';
 import type { Params } from '../router/read-params';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
-import { createClientSecretBasicStrategy } from './client-secret-basic';
+import type { Emit } from '../events';
+import { createClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
 import { ClientSecretPostStrategy } from './client-secret-post';
 import { PublicClientStrategy } from './none';
 import { createClientVerifier } from './verify-client';
@@ -20,7 +21,7 @@ export type ClientAuthenticator = (req: Request, res: Response) => Promise<Clien
  * so a request carrying two sets of credentials could pass on one and ignore the other.
  * RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
  */
-export function createClientAuthenticator(clients: ClientStore, realm: string): ClientAuthenticator {
+export function createClientAuthenticator(clients: ClientStore, realm: string, emit: Emit): ClientAuthenticator {
   const verify = createClientVerifier(clients);
   const passport = new Passport();
   passport.use('client_secret_basic', createClientSecretBasicStrategy(verify, realm));
@@ -28,6 +29,19 @@ export function createClientAuthenticator(clients: ClientStore, realm: string): 
   passport.use('none', new PublicClientStrategy(verify));
 
   return async (req, res) => {
+    try {
+      return await authenticate(req, res);
+    } catch (err) {
+      if (err instanceof InvalidClientError) {
+        // The id the caller claimed (never the secret), for audit and alerting.
+        const claimed = parseBasicCredentials(req.headers.authorization)?.id ?? (req.body as Params).client_id;
+        emit('client.authentication_failed', { ip: req.ip, clientId: claimed, reason: err.message });
+      }
+      throw err;
+    }
+  };
+
+  async function authenticate(req: Request, res: Response): Promise<ClientRecord> {
     const params = req.body as Params;
     const method = detectMethod(req.headers.authorization, params);
     const client = await new Promise<ClientRecord>((resolve, reject) => {
@@ -42,7 +56,7 @@ export function createClientAuthenticator(clients: ClientStore, realm: string): 
       throw new InvalidRequestError('client_id does not match the authenticated client');
     }
     return client;
-  };
+  }
 }
 
 function detectMethod(authorization: string | undefined, params: Params): ClientAuthMethod {

@@ -1,10 +1,10 @@
 import oauth2orize, { type ExchangeDoneFunction, type OAuth2Req, type OAuth2Server } from 'oauth2orize';
 import { InvalidGrantError } from '../errors';
-import type { ClientRecord } from '../stores/types';
+import type { AuthorizationCodeRecord, ClientRecord } from '../stores/types';
 import { verifyPkce } from '../tokens/pkce';
 import { hashToken, randomToken } from '../tokens/secrets';
 import { newId } from '../tokens/token-service';
-import { type Body, type GrantContext, respond } from './grant-context';
+import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 import type { BrowserRequest, Principal } from './browser-request';
 import { responseModes } from './response-modes';
 
@@ -43,8 +43,8 @@ export function registerAuthorizationCodeGrant(
     oauth2orize.exchange.authorizationCode(
       { userProperty: ctx.clientProperty },
       // Six named parameters: oauth2orize picks the call by fn.length (docs/adr/0001).
-      (client: ClientRecord, code: string, redirectUri: string, body: Record<string, unknown>, _authInfo: unknown, done: ExchangeDoneFunction) => {
-        respond(done, exchange(ctx, client, code, redirectUri, body as Body));
+      (client: ClientRecord, code: string, redirectUri: string, body: Record<string, unknown>, authInfo: AuthInfo, done: ExchangeDoneFunction) => {
+        respond(done, exchange(ctx, client, code, redirectUri, body as Body, authInfo));
       },
     ),
   );
@@ -69,13 +69,13 @@ async function issueCode(ctx: GrantContext & { codeLifetime: number }, client: C
   return code;
 }
 
-async function exchange(ctx: GrantContext, client: ClientRecord, code: string, redirectUri: string | undefined, body: Body) {
+async function exchange(ctx: GrantContext, client: ClientRecord, code: string, redirectUri: string | undefined, body: Body, authInfo: AuthInfo) {
   const { tokens: store, users } = ctx.stores;
   const hash = hashToken(code);
   const record = await store.findAuthorizationCode(hash);
   // Another client's code is answered like an unknown one and left untouched.
   if (!record || record.clientId !== client.id) throw new InvalidGrantError('Invalid authorization code');
-  if (record.consumedAt) await revokeReplayed(ctx, record.familyId);
+  if (record.consumedAt) await revokeReplayed(ctx, record, authInfo);
   if (record.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The authorization code has expired');
   // RFC 6749 §4.1.3: the same redirect_uri as in the authorization request, exactly.
   if (redirectUri !== record.redirectUri) {
@@ -104,15 +104,18 @@ async function exchange(ctx: GrantContext, client: ClientRecord, code: string, r
     scope: record.scope.filter((s) => allowed.has(s)),
     familyId: record.familyId,
     withRefreshToken: client.grants.includes('refresh_token'),
+    grantType: 'authorization_code',
+    ip: authInfo?.ip,
   });
-  if (!(await store.consumeAuthorizationCode(hash, new Date()))) await revokeReplayed(ctx, record.familyId);
+  if (!(await store.consumeAuthorizationCode(hash, new Date()))) await revokeReplayed(ctx, record, authInfo);
   return issued;
 }
 
-async function revokeReplayed(ctx: GrantContext, familyId: string): Promise<never> {
+async function revokeReplayed(ctx: GrantContext, record: AuthorizationCodeRecord, authInfo: AuthInfo): Promise<never> {
   // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization
   // server MUST deny the request and SHOULD revoke (when possible) all tokens previously
   // issued based on that authorization code."
-  await ctx.stores.tokens.revokeFamily(familyId, new Date());
+  await ctx.stores.tokens.revokeFamily(record.familyId, new Date());
+  ctx.emit('authorization_code.replayed', { ip: authInfo?.ip, clientId: record.clientId, userId: record.userId, familyId: record.familyId });
   throw new InvalidGrantError('The authorization code was already used; tokens issued from it have been revoked');
 }

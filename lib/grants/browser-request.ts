@@ -20,5 +20,7 @@ export interface BrowserRequest {
   redirectURI: string;
   scope?: string[];
   state?: string;
+  /** The address of the browser that made the decision (for events). */
+  ip?: string;
   eop: AuthorizeRequest & { interaction?: InteractionRecord };
 }

@@ -3,7 +3,7 @@ import { UnauthorizedClientError } from '../errors';
 import { registeredAuthMethod } from '../client-auth/verify-client';
 import type { ClientRecord } from '../stores/types';
 import { parseScope, resolveClientScope } from '../tokens/scope';
-import { type Body, type GrantContext, respond } from './grant-context';
+import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 
 /**
  * `grant_type=client_credentials` (RFC 6749 §4.4): a confidential client gets a token for
@@ -15,18 +15,18 @@ export function registerClientCredentialsGrant(server: OAuth2Server, ctx: GrantC
     oauth2orize.exchange.clientCredentials(
       { userProperty: ctx.clientProperty },
       // Five named parameters: oauth2orize picks the call by fn.length (docs/adr/0001).
-      (client: ClientRecord, _scope: string[], body: Body, _authInfo: unknown, done: ExchangeDoneFunction) => {
-        respond(done, issue(ctx, client, body));
+      (client: ClientRecord, _scope: string[], body: Body, authInfo: AuthInfo, done: ExchangeDoneFunction) => {
+        respond(done, issue(ctx, client, body, authInfo));
       },
     ),
   );
 }
 
-async function issue(ctx: GrantContext, client: ClientRecord, body: Body) {
+async function issue(ctx: GrantContext, client: ClientRecord, body: Body, authInfo: AuthInfo) {
   // RFC 6749 §4.4: "The client credentials grant type MUST only be used by confidential clients."
   if (registeredAuthMethod(client) === 'none') {
     throw new UnauthorizedClientError('A public client cannot use client_credentials');
   }
   const scope = resolveClientScope(parseScope(body.scope), client);
-  return ctx.tokens.issue({ client, scope, withRefreshToken: false });
+  return ctx.tokens.issue({ client, scope, withRefreshToken: false, grantType: 'client_credentials', ip: authInfo?.ip });
 }

@@ -1,5 +1,6 @@
 import type { ExchangeDoneFunction } from 'oauth2orize';
 import type { Params } from '../router/read-params';
+import type { Emit } from '../events';
 import type { Stores } from '../stores/types';
 import type { IssuedTokens, TokenService } from '../tokens/token-service';
 
@@ -9,6 +10,12 @@ export interface GrantContext {
   tokens: TokenService;
   /** The request property the authenticated client is put under (oauth2orize's `userProperty`). */
   clientProperty: string;
+  emit: Emit;
+}
+
+/** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */
+export interface AuthInfo {
+  ip?: string;
 }
 
 /**

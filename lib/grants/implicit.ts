@@ -27,6 +27,8 @@ export function registerImplicitGrant(server: OAuth2Server, ctx: GrantContext & 
             ...(user.realm !== undefined ? { realm: user.realm } : {}),
             scope: (areq as unknown as BrowserRequest).eop.scope,
             withRefreshToken: false,
+            grantType: 'implicit',
+            ip: (areq as unknown as BrowserRequest).ip,
           })
           .then((issued) => {
             const params: Record<string, unknown> = { expires_in: issued.expiresIn };

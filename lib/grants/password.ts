@@ -3,7 +3,7 @@ import { InvalidGrantError } from '../errors';
 import type { ClientRecord } from '../stores/types';
 import { verifyPassword } from '../tokens/passwords';
 import { parseScope, resolveClientScope } from '../tokens/scope';
-import { type Body, type GrantContext, respond } from './grant-context';
+import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 
 /**
  * `grant_type=password` (RFC 6749 §4.3): the resource owner's username and password, checked
@@ -22,23 +22,26 @@ export function registerPasswordGrant(server: OAuth2Server, ctx: GrantContext): 
         password: string,
         _scope: string[],
         body: Body,
-        _authInfo: unknown,
+        authInfo: AuthInfo,
         done: ExchangeDoneFunction,
       ) => {
-        respond(done, issue(ctx, client, username, password, body));
+        respond(done, issue(ctx, client, username, password, body, authInfo));
       },
     ),
   );
 }
 
-async function issue(ctx: GrantContext, client: ClientRecord, username: string, password: string, body: Body) {
+async function issue(ctx: GrantContext, client: ClientRecord, username: string, password: string, body: Body, authInfo: AuthInfo) {
   // Scope first: a malformed or forbidden scope costs no bcrypt.
   const scope = resolveClientScope(parseScope(body.scope), client);
   const realm = body.realm;
   const user = await ctx.stores.users.findByUsername(username, { realm });
   // Always one bcrypt comparison, whether or not the user exists (no enumeration by timing).
   const valid = await verifyPassword(password, user?.passwordHash);
-  if (!user || !valid) throw new InvalidGrantError('Invalid resource owner credentials');
+  if (!user || !valid) {
+    ctx.emit('user.authentication_failed', { ip: authInfo?.ip, clientId: client.id, username, realm, via: 'password_grant' });
+    throw new InvalidGrantError('Invalid resource owner credentials');
+  }
   if (user.disabled) throw new InvalidGrantError('The resource owner is disabled');
   return ctx.tokens.issue({
     client,
@@ -46,5 +49,7 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
     realm: user.realm ?? realm,
     scope,
     withRefreshToken: client.grants.includes('refresh_token'),
+    grantType: 'password',
+    ip: authInfo?.ip,
   });
 }

@@ -3,7 +3,7 @@ import { InvalidGrantError, InvalidScopeError } from '../errors';
 import type { ClientRecord, RefreshTokenRecord } from '../stores/types';
 import { parseScope } from '../tokens/scope';
 import { hashToken } from '../tokens/secrets';
-import { type Body, type GrantContext, respond } from './grant-context';
+import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 
 /**
  * `grant_type=refresh_token` (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14):
@@ -23,23 +23,23 @@ export function registerRefreshTokenGrant(server: OAuth2Server, ctx: GrantContex
         refreshToken: string,
         _scope: string[],
         body: Body,
-        _authInfo: unknown,
+        authInfo: AuthInfo,
         done: ExchangeDoneFunction,
       ) => {
-        respond(done, refresh(ctx, client, refreshToken, body));
+        respond(done, refresh(ctx, client, refreshToken, body, authInfo));
       },
     ),
   );
 }
 
-async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: string, body: Body) {
+async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: string, body: Body, authInfo: AuthInfo) {
   const { tokens: store, users } = ctx.stores;
   const hash = hashToken(refreshToken);
   const record = await store.findRefreshToken(hash);
   // Another client's token is answered exactly like an unknown one, and left untouched: a
   // client that merely learnt the value must not be able to burn the owner's token.
   if (!record || record.clientId !== client.id) throw new InvalidGrantError('Invalid refresh token');
-  if (record.consumedAt) await revokeReused(ctx, record);
+  if (record.consumedAt) await revokeReused(ctx, record, authInfo);
   if (record.expiresAt.getTime() <= Date.now()) throw new InvalidGrantError('The refresh token has expired');
 
   const requested = parseScope(body.scope);
@@ -67,14 +67,17 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
     grantScope: record.scope,
     familyId: record.familyId,
     withRefreshToken: true,
+    grantType: 'refresh_token',
+    ip: authInfo?.ip,
   });
   // The single point of truth: of many concurrent refreshes, exactly one consumes the token.
   // A loser revokes the family, which also kills the successor it just saved.
-  if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record);
+  if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record, authInfo);
   return issued;
 }
 
-async function revokeReused(ctx: GrantContext, record: RefreshTokenRecord): Promise<never> {
+async function revokeReused(ctx: GrantContext, record: RefreshTokenRecord, authInfo: AuthInfo): Promise<never> {
   await ctx.stores.tokens.revokeFamily(record.familyId, new Date());
+  ctx.emit('refresh_token.reused', { ip: authInfo?.ip, clientId: record.clientId, userId: record.userId, familyId: record.familyId });
   throw new InvalidGrantError('The refresh token was already used; the grant has been revoked');
 }

@@ -9,6 +9,7 @@ import { type ConsentPage, type LoginPage, renderConsent, renderLogin } from '..
 import { hostPrincipal, isPreapproved, loadPrincipal, rememberConsent } from '../interaction/principal';
 import type { ResolvedOptions } from '../options';
 import { setPageHeaders, newNonce } from '../interaction/html';
+import type { Emit } from '../events';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { verifyPassword } from '../tokens/passwords';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize-request';
@@ -47,7 +48,7 @@ export type BrowserFlowOptions = Pick<
   | 'renderConsentPage'
   | 'scopeDescriptions'
   | 'pageCss'
-> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler };
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -64,7 +65,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
 
   const oauth2 = o.oauth2 as unknown as OAuth2Runtime;
   // oauth2orize carries our validated request on its parsed request, for every response type.
-  oauth2.grant('*', (req) => ({ eop: requests.get(req) }));
+  oauth2.grant('*', (req) => ({ eop: requests.get(req), ip: req.ip }));
 
   /** Decides without asking: only a signed-in user, only if first party or already consented. */
   const immediate = (txn: Txn, done: (err: Error | null, allow?: boolean, info?: object) => void) => {
@@ -170,7 +171,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   });
 
   /** Rebuilds oauth2orize's transaction from a stored interaction. */
-  const toTxn = (id: string, record: InteractionRecord, client: ClientRecord, user: Principal | undefined): Txn => {
+  const toTxn = (req: Request, id: string, record: InteractionRecord, client: ClientRecord, user: Principal | undefined): Txn => {
     const eop: BrowserRequest['eop'] = {
       client,
       redirectUri: record.redirectUri,
@@ -180,7 +181,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       ...(record.state !== undefined ? { state: record.state } : {}),
       ...(record.codeChallenge !== undefined ? { codeChallenge: record.codeChallenge, codeChallengeMethod: record.codeChallengeMethod } : {}),
     };
-    const areq: BrowserRequest = { type: record.responseType, clientID: client.id, redirectURI: record.redirectUri, eop };
+    const areq: BrowserRequest = { type: record.responseType, clientID: client.id, redirectURI: record.redirectUri, ip: req.ip, eop };
     if (record.state !== undefined) areq.state = record.state;
     return { transactionID: id, client, redirectURI: record.redirectUri, req: areq, ...(user ? { user } : {}) };
   };
@@ -222,6 +223,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
       const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
+        o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
         return showLogin(req, res, id, record, client, 400, { error: 'The username or password is incorrect.', username });
       }
       if (user.disabled) {
@@ -243,7 +245,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       if (!user) return ask(req, res, id, record, client, undefined);
       if (record.userId !== user.id) current = await o.interactions.setUser(record, user);
       storedInteractions.set(req, { id, record: current });
-      (req as WithTxn).oauth2 = toTxn(id, current, client, user);
+      (req as WithTxn).oauth2 = toTxn(req, id, current, client, user);
       (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
     }),
     resume,
@@ -263,7 +265,8 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       if (body.decision !== 'allow' && body.decision !== 'deny') throw new InvalidRequestError("decision must be 'allow' or 'deny'");
       if (!(await o.interactions.consume(record))) throw replayed();
       if (body.decision === 'allow') await rememberConsent(o.stores, client, user, record.scope);
-      (req as WithTxn).oauth2 = toTxn(id, record, client, user);
+      o.emit(body.decision === 'allow' ? 'consent.granted' : 'consent.denied', { ip: req.ip, clientId: client.id, userId: user.id, scope: record.scope });
+      (req as WithTxn).oauth2 = toTxn(req, id, record, client, user);
       (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
     }),
     decision,

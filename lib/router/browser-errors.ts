@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import { ServerError, TemporarilyUnavailableError } from '../errors';
 import { redirectUrl, sendRedirect } from '../grants/response-modes';
+import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 import { renderError } from '../interaction/pages';
 import { logServerError, toErrorDescription, toOAuthError } from './error-handler';
@@ -23,10 +24,10 @@ function getRedirectTarget(req: Request): RedirectTarget | undefined {
  * and a redirectable error, the client gets it (RFC 6749 §4.1.2.1, §4.2.2.1) with `state` and
  * `iss`; otherwise the user gets an HTML error page and is never sent anywhere.
  */
-export function createBrowserErrorHandler(options: { logger: Logger; issuer: string; css?: string }): ErrorRequestHandler {
+export function createBrowserErrorHandler(options: { logger: Logger; issuer: string; css?: string; emit?: Emit }): ErrorRequestHandler {
   return (err, req, res, next) => {
     const error = toOAuthError(err);
-    logServerError(options.logger, error, req);
+    logServerError(options.logger, error, req, options.emit);
     if (res.headersSent) {
       next(err);
       return;

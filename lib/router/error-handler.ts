@@ -12,6 +12,7 @@ import {
   UnsupportedGrantTypeError,
   UnsupportedResponseTypeError,
 } from '../errors';
+import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 
 /**
@@ -52,8 +53,9 @@ export function toErrorDescription(message: string): string {
 }
 
 /** Logs a 5xx with what caused it (never sent to the client); other errors are not logged. */
-export function logServerError(logger: Logger, error: OAuthError, req: Request): void {
+export function logServerError(logger: Logger, error: OAuthError, req: Request, emit?: Emit): void {
   if (error.status < 500) return;
+  emit?.('server.error', { ip: req.ip, method: req.method, path: req.path, code: error.code });
   logger.error(
     { err: (error as { cause?: unknown }).cause ?? error, method: req.method, path: req.path },
     `${req.method} ${req.path} failed with ${error.code}`,
@@ -71,10 +73,10 @@ export function setNoStore(res: Response): void {
  * of the RFC (§5.2), `WWW-Authenticate` on 401, no-store caching. 5xx details are logged with
  * their cause and never sent.
  */
-export function createErrorHandler(options: { logger: Logger; realm: string }): ErrorRequestHandler {
+export function createErrorHandler(options: { logger: Logger; realm: string; emit?: Emit }): ErrorRequestHandler {
   return (err, req, res, next) => {
     const error = toOAuthError(err);
-    logServerError(options.logger, error, req);
+    logServerError(options.logger, error, req, options.emit);
     if (res.headersSent) {
       // Too late to answer properly; end the response rather than leave it hanging.
       next(err);

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Router } from 'express';
 import type { ClientAuthenticator } from '../client-auth/authenticate-client';
+import type { Emit } from '../events';
 import { InvalidRequestError, UnauthorizedClientError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
 import type { KeySet } from '../tokens/keys';
@@ -17,7 +18,15 @@ import { readParams } from './read-params';
  */
 export function mountRevocationEndpoint(
   router: Router,
-  deps: { path: string; authenticateClient: ClientAuthenticator; tokens: TokenStore; keys: KeySet; issuer: string; errorHandler: ErrorRequestHandler },
+  deps: {
+    path: string;
+    authenticateClient: ClientAuthenticator;
+    tokens: TokenStore;
+    keys: KeySet;
+    issuer: string;
+    errorHandler: ErrorRequestHandler;
+    emit: Emit;
+  },
 ): void {
   router.post(
     deps.path,
@@ -32,6 +41,13 @@ export function mountRevocationEndpoint(
         // RFC 7009 §2.1: a token of another client is refused, and the client told so.
         if (found.record.clientId !== client.id) throw new UnauthorizedClientError('The token was not issued to this client');
         await deps.tokens.revokeFamily(found.record.familyId, new Date());
+        deps.emit('token.revoked', {
+          ip: req.ip,
+          clientId: client.id,
+          userId: found.record.userId,
+          familyId: found.record.familyId,
+          tokenType: found.kind === 'access' ? 'access_token' : 'refresh_token',
+        });
       }
       res.statusCode = 200;
       res.end();

@@ -7,6 +7,7 @@ import type { GrantType } from '../stores/types';
 import { setNoStore } from './error-handler';
 import { methodNotAllowed } from './method-not-allowed';
 import { readParams } from './read-params';
+import type { AuthInfo } from '../grants/grant-context';
 
 /** The grant types the token endpoint knows (the others are not exchanged there). */
 const TOKEN_GRANTS: ReadonlySet<string> = new Set<GrantType>(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
@@ -34,6 +35,8 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
   });
   const authenticateClient = asyncHandler(async (req, res) => {
     (req as unknown as Record<string, unknown>)[deps.clientProperty] = await deps.authenticateClient(req, res);
+    // oauth2orize hands req.authInfo to every exchange: the caller's address, for events.
+    (req as unknown as { authInfo: AuthInfo }).authInfo = { ip: req.ip };
   });
   const checkGrantType: RequestHandler = (req, _res, next) => {
     const grantType = (req.body as Record<string, string>).grant_type;

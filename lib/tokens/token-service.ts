@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Emit } from '../events';
 import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
 import type { KeySet } from './keys';
 import { formatScope } from './scope';
@@ -22,6 +23,9 @@ export interface IssueRequest {
   familyId?: string;
   /** Whether to issue a refresh token too. */
   withRefreshToken: boolean;
+  /** For the `token.issued` event: the grant and the caller's address. */
+  grantType: string;
+  ip?: string;
 }
 
 /** What the token endpoint returns (RFC 6749 §5.1), before serialisation. */
@@ -40,6 +44,7 @@ export interface TokenServiceConfig {
   accessTokenFormat: AccessTokenFormat;
   keys: KeySet;
   tokens: TokenStore;
+  emit: Emit;
 }
 
 /** JWTs (RFC 9068) verify anywhere with the JWKS; opaque tokens need a store lookup but die at once when revoked. */
@@ -102,6 +107,15 @@ export class TokenService {
       );
     }
     await Promise.all(saves);
+    this.config.emit('token.issued', {
+      ip: request.ip,
+      clientId: client.id,
+      userId,
+      grantType: request.grantType,
+      scope,
+      familyId,
+      refreshToken: refreshToken !== undefined,
+    });
     return { accessToken, refreshToken, expiresIn, scope };
   }
 }
