@@ -40,7 +40,7 @@ describe('audit events on oauth.events', () => {
     expect(seen).toEqual([
       { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, grantType: 'client_credentials', scope: ['read'], familyId: expect.any(String), refreshToken: false } },
       { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, grantType: 'password', scope: ['read'], familyId: expect.any(String), refreshToken: true } },
-      { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, grantType: 'refresh_token', scope: ['read'], familyId: (seen[1]?.payload as { familyId: string })?.familyId, refreshToken: true } },
+      { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, grantType: 'refresh_token', scope: ['read'], familyId: familyOf(seen, 1), refreshToken: true } },
     ]);
   });
 
@@ -55,7 +55,7 @@ describe('audit events on oauth.events', () => {
     await request(app).post('/oauth2/revoke').set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret)).type('form').send({ token: second.body.access_token });
     expect(seen.map((s) => s.name)).toEqual(['refresh_token.reused', 'token.issued', 'token.revoked']);
     expect(seen[0]?.payload).toEqual({ at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, familyId: expect.any(String) });
-    expect(seen[2]?.payload).toEqual({ at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, familyId: (seen[1]?.payload as { familyId: string }).familyId, tokenType: 'access_token' });
+    expect(seen[2]?.payload).toEqual({ at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, familyId: familyOf(seen, 1), tokenType: 'access_token' });
   });
 
   it('client.authentication_failed names the claimed client and why, never the secret', async () => {
@@ -150,6 +150,13 @@ describe('no secret, password, token, code or verifier ever reaches an event or 
     for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });
+
+/** The family id of the event at `index` (which must be there). */
+function familyOf(seen: Seen[], index: number): string {
+  const payload = seen[index]?.payload as { familyId?: string } | undefined;
+  if (!payload?.familyId) throw new Error(`event ${index} has no familyId`);
+  return payload.familyId;
+}
 
 function errorReplacer(_key: string, value: unknown) {
   return value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
