@@ -67,6 +67,12 @@ export interface OAuthServerOptions {
   /** Where warnings and server errors go (pino-compatible). @defaultValue JSON lines on stderr */
   logger?: Logger;
   /**
+   * Refuse sign-in (password grant and login page) to users whose `passwordChangedAt` is older
+   * than this many days, with a clear error, until the password is changed. Users without
+   * `passwordChangedAt` are not affected. @defaultValue no limit
+   */
+  maxPasswordAgeDays?: number;
+  /**
    * The longest a store call may take, in milliseconds; a slower one answers
    * `503 temporarily_unavailable` instead of letting the request hang. @defaultValue `5000`
    */
@@ -115,6 +121,7 @@ export interface ResolvedOptions {
   accessTokenFormat: 'jwt' | 'opaque';
   logger: Logger;
   storeTimeoutMs: number;
+  maxPasswordAgeDays?: number;
   authorizationCodeLifetime: number;
   interactionLifetime: number;
   allowPlainPkce: boolean;
@@ -138,6 +145,7 @@ const KNOWN_KEYS = [
   'accessTokenFormat',
   'logger',
   'storeTimeoutMs',
+  'maxPasswordAgeDays',
   'authorizationCodeLifetime',
   'interactionLifetime',
   'allowPlainPkce',
@@ -192,8 +200,12 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
   if (!Number.isInteger(storeTimeoutMs) || storeTimeoutMs < 1 || storeTimeoutMs > 120_000) {
     throw new ConfigurationError('storeTimeoutMs', 'must be a whole number of milliseconds from 1 to 120000');
   }
+  if (options.maxPasswordAgeDays !== undefined && (!Number.isInteger(options.maxPasswordAgeDays) || options.maxPasswordAgeDays < 1)) {
+    throw new ConfigurationError('maxPasswordAgeDays', 'must be a whole number of days, at least 1');
+  }
   return {
     issuer,
+    maxPasswordAgeDays: options.maxPasswordAgeDays,
     stores: limitStoreCalls(options.stores, storeTimeoutMs),
     storeTimeoutMs,
     signing: options.signing,

@@ -116,7 +116,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // Our own oauth2orize server per instance (never shared state between two servers), with
   // pending authorizations in our interaction records instead of express-session.
   const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
-  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit };
+  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit, maxPasswordAgeDays: config.maxPasswordAgeDays };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
@@ -137,6 +137,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     authenticateClient,
     errorHandler,
     audience: config.audience,
+    accounts: config.stores,
     ...lookup,
   });
   // JWKS (RFC 7517 §5): public keys only; five minutes of caching keeps rotation quick.
@@ -155,6 +156,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     renderConsentPage: config.renderConsentPage,
     scopeDescriptions: config.scopeDescriptions,
     pageCss: config.pageCss,
+    maxPasswordAgeDays: config.maxPasswordAgeDays,
     errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss, emit }),
     emit,
   });
@@ -174,6 +176,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     issuer: config.issuer,
     keys: keys.byKid,
     tokens: config.stores.tokens,
+    accounts: config.stores,
     serverAudience: config.audience,
   });
   return {

@@ -11,6 +11,7 @@ export interface GrantContext {
   /** The request property the authenticated client is put under (oauth2orize's `userProperty`). */
   clientProperty: string;
   emit: Emit;
+  maxPasswordAgeDays?: number;
 }
 
 /** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */

@@ -1,6 +1,7 @@
 import oauth2orize, { type ExchangeDoneFunction, type OAuth2Server } from 'oauth2orize';
 import { InvalidGrantError } from '../errors';
 import type { ClientRecord } from '../stores/types';
+import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
 import { parseScope, resolveClientScope } from '../tokens/scope';
 import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
@@ -43,6 +44,7 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
     throw new InvalidGrantError('Invalid resource owner credentials');
   }
   if (user.disabled) throw new InvalidGrantError('The resource owner is disabled');
+  if (isPasswordExpired(user, ctx.maxPasswordAgeDays)) throw new InvalidGrantError(PASSWORD_EXPIRED);
   return ctx.tokens.issue({
     client,
     userId: user.id,

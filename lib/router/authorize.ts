@@ -11,6 +11,7 @@ import type { ResolvedOptions } from '../options';
 import { setPageHeaders, newNonce } from '../interaction/html';
 import type { Emit } from '../events';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
+import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize-request';
 import { setRedirectTarget } from './browser-errors';
@@ -48,6 +49,7 @@ export type BrowserFlowOptions = Pick<
   | 'renderConsentPage'
   | 'scopeDescriptions'
   | 'pageCss'
+  | 'maxPasswordAgeDays'
 > & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
@@ -228,6 +230,9 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       }
       if (user.disabled) {
         return showLogin(req, res, id, record, client, 400, { error: 'This account is disabled.', username });
+      }
+      if (isPasswordExpired(user, o.maxPasswordAgeDays)) {
+        return showLogin(req, res, id, record, client, 400, { error: `${PASSWORD_EXPIRED}.`, username });
       }
       await o.interactions.setUser(record, { id: user.id, ...(realm !== undefined ? { realm } : {}) });
       sendRedirect(res, `${path('/authorize/continue', req)}?transaction_id=${encodeURIComponent(id)}`);

@@ -3,7 +3,8 @@ import type { ClientAuthenticator } from '../client-auth/authenticate-client';
 import { registeredAuthMethod } from '../client-auth/verify-client';
 import { InvalidClientError, InvalidRequestError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
-import type { ClientRecord, TokenStore } from '../stores/types';
+import type { ClientRecord, Stores, TokenStore } from '../stores/types';
+import { isGrantAllowed } from '../tokens/grant-status';
 import type { KeySet } from '../tokens/keys';
 import { findToken, type FoundToken } from '../tokens/token-lookup';
 import { setNoStore } from './error-handler';
@@ -25,6 +26,7 @@ export function mountIntrospectionEndpoint(
     issuer: string;
     audience: string | string[];
     errorHandler: ErrorRequestHandler;
+    accounts: Pick<Stores, 'clients' | 'users'>;
   },
 ): void {
   router.post(
@@ -37,9 +39,11 @@ export function mountIntrospectionEndpoint(
       const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
       if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');
       const found = await findToken(token, hint, deps);
+      // A token of a client or user disabled since it was issued is no longer active.
+      const active = found !== undefined && isActive(found, client) && (await isGrantAllowed(deps.accounts, found.record));
       res.statusCode = 200;
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify(found && isActive(found, client) ? describe(found, deps) : { active: false }));
+      res.end(JSON.stringify(active ? describe(found, deps) : { active: false }));
     }),
     deps.errorHandler,
   );

@@ -1,7 +1,8 @@
 import jwt from 'jsonwebtoken';
 import { InvalidTokenError } from '../errors';
 import type { AccessTokenContext } from '../bearer/access-token-context';
-import type { TokenStore } from '../stores/types';
+import type { AccessTokenRecord, Stores, TokenStore } from '../stores/types';
+import { isGrantAllowed } from './grant-status';
 import type { VerificationKey } from './keys';
 import { hashToken } from './secrets';
 
@@ -13,6 +14,8 @@ export interface VerifierConfig {
   keys: KeyLookup;
   /** For opaque tokens and the revocation check; a remote resource server has none. */
   tokens?: TokenStore;
+  /** With the revocation check, also refuse tokens of clients or users disabled since. */
+  accounts?: Pick<Stores, 'clients' | 'users'>;
   /** The audience the server puts in tokens, for opaque tokens (which carry none). */
   serverAudience?: string | string[];
 }
@@ -40,7 +43,9 @@ export function createAccessTokenVerifier(config: VerifierConfig) {
     const context = await verifyJwt(config, token, options.audience);
     if (options.checkRevocation) {
       if (!config.tokens) throw new Error('checkRevocation needs the token store');
-      if (!(await config.tokens.findAccessToken(context.tokenId))) throw new InvalidTokenError('The access token has been revoked');
+      const record = await config.tokens.findAccessToken(context.tokenId);
+      if (!record) throw new InvalidTokenError('The access token has been revoked');
+      await checkAccounts(config, record);
     }
     return context;
   };
@@ -94,6 +99,7 @@ async function verifyOpaque(config: VerifierConfig, token: string, options: Veri
   const record = await config.tokens.findAccessToken(hashToken(token));
   if (!record) throw new InvalidTokenError('The access token is invalid or has been revoked');
   if (record.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError('The access token has expired');
+  if (options.checkRevocation) await checkAccounts(config, record);
   if (options.audience !== undefined) {
     const audiences = ([] as string[]).concat(config.serverAudience ?? []);
     if (!audiences.includes(options.audience)) throw new InvalidTokenError('The access token is not for this audience');
@@ -108,6 +114,12 @@ async function verifyOpaque(config: VerifierConfig, token: string, options: Veri
   };
   if (record.userId !== undefined) context.userId = record.userId;
   return context;
+}
+
+async function checkAccounts(config: VerifierConfig, record: AccessTokenRecord): Promise<void> {
+  if (config.accounts && !(await isGrantAllowed(config.accounts, record))) {
+    throw new InvalidTokenError('The client or user of this access token is disabled');
+  }
 }
 
 function describeJwtError(err: unknown): string {
