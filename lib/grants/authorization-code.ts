@@ -3,7 +3,7 @@ import { InvalidGrantError } from '../errors';
 import type { AuthorizationCodeRecord, ClientRecord } from '../stores/types';
 import { verifyPkce } from '../tokens/pkce';
 import { hashToken, randomToken } from '../tokens/secrets';
-import { newId } from '../tokens/token-service';
+import { type IssueRequest, newId } from '../tokens/token-service';
 import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 import type { BrowserRequest, Principal } from './browser-request';
 import { responseModes } from './response-modes';
@@ -97,7 +97,7 @@ async function exchange(ctx: GrantContext, client: ClientRecord, code: string, r
   }
   const allowed = new Set(client.scopes ?? []);
   // Saved before the code is consumed: a store failure leaves the code redeemable (ADR 0004).
-  const issued = await ctx.tokens.issue({
+  const request: IssueRequest = {
     client,
     userId: record.userId,
     realm: record.realm,
@@ -106,8 +106,11 @@ async function exchange(ctx: GrantContext, client: ClientRecord, code: string, r
     withRefreshToken: client.grants.includes('refresh_token'),
     grantType: 'authorization_code',
     ip: authInfo?.ip,
-  });
+    announceLater: true,
+  };
+  const issued = await ctx.tokens.issue(request);
   if (!(await store.consumeAuthorizationCode(hash, new Date()))) await revokeReplayed(ctx, record, authInfo);
+  ctx.tokens.announce(request, issued);
   return issued;
 }
 

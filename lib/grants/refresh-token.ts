@@ -3,6 +3,7 @@ import { InvalidGrantError, InvalidScopeError } from '../errors';
 import type { ClientRecord, RefreshTokenRecord } from '../stores/types';
 import { parseScope } from '../tokens/scope';
 import { hashToken } from '../tokens/secrets';
+import type { IssueRequest } from '../tokens/token-service';
 import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 
 /**
@@ -59,7 +60,7 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
 
   // Save the successor before consuming: if the store fails here, the presented token is
   // still unconsumed and the client's retry works (instead of being taken for reuse).
-  const issued = await ctx.tokens.issue({
+  const request: IssueRequest = {
     client,
     userId: record.userId,
     realm: record.realm,
@@ -69,10 +70,13 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
     withRefreshToken: true,
     grantType: 'refresh_token',
     ip: authInfo?.ip,
-  });
+    announceLater: true,
+  };
+  const issued = await ctx.tokens.issue(request);
   // The single point of truth: of many concurrent refreshes, exactly one consumes the token.
   // A loser revokes the family, which also kills the successor it just saved.
   if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record, authInfo);
+  ctx.tokens.announce(request, issued);
   return issued;
 }
 

@@ -26,6 +26,11 @@ export interface IssueRequest {
   /** For the `token.issued` event: the grant and the caller's address. */
   grantType: string;
   ip?: string;
+  /**
+   * Leave `token.issued` to the caller (`announce()`), for grants that issue before they
+   * consume: a loser of the consume race revokes what it issued and must not report it.
+   */
+  announceLater?: boolean;
 }
 
 /** What the token endpoint returns (RFC 6749 §5.1), before serialisation. */
@@ -34,6 +39,7 @@ export interface IssuedTokens {
   refreshToken?: string;
   expiresIn: number;
   scope: string[];
+  familyId: string;
 }
 
 export interface TokenServiceConfig {
@@ -107,16 +113,22 @@ export class TokenService {
       );
     }
     await Promise.all(saves);
+    const issued = { accessToken, refreshToken, expiresIn, scope, familyId };
+    if (!request.announceLater) this.announce(request, issued);
+    return issued;
+  }
+
+  /** Emits `token.issued` for tokens that are really handed out. */
+  announce(request: IssueRequest, issued: IssuedTokens): void {
     this.config.emit('token.issued', {
       ip: request.ip,
-      clientId: client.id,
-      userId,
+      clientId: request.client.id,
+      userId: request.userId,
       grantType: request.grantType,
-      scope,
-      familyId,
-      refreshToken: refreshToken !== undefined,
+      scope: issued.scope,
+      familyId: issued.familyId,
+      refreshToken: issued.refreshToken !== undefined,
     });
-    return { accessToken, refreshToken, expiresIn, scope };
   }
 }
 

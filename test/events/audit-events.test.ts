@@ -58,6 +58,17 @@ describe('audit events on oauth.events', () => {
     expect(seen[2]?.payload).toEqual({ at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, familyId: familyOf(seen, 1), tokenType: 'access_token' });
   });
 
+  it('of 10 parallel refreshes of one token, only the winner reports token.issued', async () => {
+    const oauth = createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET } });
+    const app = express().use(oauth.router);
+    const pw = await token(app).send({ grant_type: 'password', username: ALICE.username, password: ALICE.password });
+    const seen = record(oauth);
+    const results = await Promise.all(Array.from({ length: 10 }, () => token(app).send({ grant_type: 'refresh_token', refresh_token: pw.body.refresh_token })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(seen.filter((s) => s.name === 'token.issued')).toHaveLength(1);
+    expect(seen.filter((s) => s.name === 'refresh_token.reused').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('client.authentication_failed names the claimed client and why, never the secret', async () => {
     const oauth = createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET } });
     const seen = record(oauth);
