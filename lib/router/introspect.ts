@@ -1,15 +1,12 @@
-import type { ErrorRequestHandler, Request, Router } from 'express';
-import type { ClientAuthenticator } from '../client-auth/authenticate-client';
+import type { Request, Router } from 'express';
 import { registeredAuthMethod } from '../client-auth/verify-client';
-import { InvalidClientError, InvalidRequestError } from '../errors';
+import { InvalidClientError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
-import type { ClientRecord, Stores, TokenStore } from '../stores/types';
+import type { ClientRecord, Stores } from '../stores/types';
 import { isGrantAllowed } from '../tokens/grant-status';
-import type { KeySet } from '../tokens/keys';
 import { findToken, type FoundToken } from '../tokens/token-lookup';
-import { setNoStore } from './error-handler';
 import { methodNotAllowed } from './method-not-allowed';
-import { readParams } from './read-params';
+import { readTokenRequest, type TokenRequestDeps } from './token-request';
 
 /**
  * `POST {basePath}/introspect` (RFC 7662). Only authenticated (confidential) clients may ask.
@@ -18,26 +15,13 @@ import { readParams } from './read-params';
  */
 export function mountIntrospectionEndpoint(
   router: Router,
-  deps: {
-    path: string;
-    authenticateClient: ClientAuthenticator;
-    tokens: TokenStore;
-    keys: KeySet;
-    issuer: string;
-    audience: string | string[];
-    errorHandler: ErrorRequestHandler;
-    accounts: Pick<Stores, 'clients' | 'users'>;
-  },
+  deps: TokenRequestDeps & { audience: string | string[]; accounts: Pick<Stores, 'clients' | 'users'> },
 ): void {
   router.post(
     deps.path,
     asyncHandler(async (req: Request, res) => {
-      setNoStore(res);
-      req.body = await readParams(req);
-      const client = await deps.authenticateClient(req, res);
+      const { client, token, hint } = await readTokenRequest(req, res, deps.authenticateClient);
       if (registeredAuthMethod(client) === 'none') throw new InvalidClientError('Public clients cannot use the introspection endpoint');
-      const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
-      if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');
       const found = await findToken(token, hint, deps);
       // A token of a client or user disabled since it was issued is no longer active.
       const active = found !== undefined && isActive(found, client) && (await isGrantAllowed(deps.accounts, found.record));

@@ -1,14 +1,10 @@
-import type { ErrorRequestHandler, Request, Router } from 'express';
-import type { ClientAuthenticator } from '../client-auth/authenticate-client';
+import type { Request, Router } from 'express';
 import type { Emit } from '../events';
-import { InvalidRequestError, UnauthorizedClientError } from '../errors';
+import { UnauthorizedClientError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
-import type { KeySet } from '../tokens/keys';
 import { findToken } from '../tokens/token-lookup';
-import type { TokenStore } from '../stores/types';
-import { setNoStore } from './error-handler';
 import { methodNotAllowed } from './method-not-allowed';
-import { readParams } from './read-params';
+import { readTokenRequest, type TokenRequestDeps } from './token-request';
 
 /**
  * `POST {basePath}/revoke` (RFC 7009). The client authenticates as at the token endpoint; it
@@ -18,24 +14,12 @@ import { readParams } from './read-params';
  */
 export function mountRevocationEndpoint(
   router: Router,
-  deps: {
-    path: string;
-    authenticateClient: ClientAuthenticator;
-    tokens: TokenStore;
-    keys: KeySet;
-    issuer: string;
-    errorHandler: ErrorRequestHandler;
-    emit: Emit;
-  },
+  deps: TokenRequestDeps & { emit: Emit },
 ): void {
   router.post(
     deps.path,
     asyncHandler(async (req: Request, res) => {
-      setNoStore(res);
-      req.body = await readParams(req);
-      const client = await deps.authenticateClient(req, res);
-      const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
-      if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');
+      const { client, token, hint } = await readTokenRequest(req, res, deps.authenticateClient);
       const found = await findToken(token, hint, deps);
       if (found) {
         // RFC 7009 §2.1: a token of another client is refused, and the client told so.
