@@ -71,6 +71,42 @@ export interface ClientRecord {
   firstParty?: boolean;
   /** A disabled client cannot authenticate, so it gets no tokens. @defaultValue `false` */
   disabled?: boolean;
+  /**
+   * The client group (customer group, organisation, plan) this client belongs to: disabling
+   * the group disables every client in it, and the group's `rateLimit` is shared by all of
+   * them. Needs `ClientStore.findGroup`.
+   */
+  group?: string;
+  /** This client's own request budget, overriding the server's per-client default. */
+  rateLimit?: RateLimitRule;
+}
+
+/**
+ * A request budget: at most `limit` requests in any window of `windowSeconds` (a fixed window
+ * that starts with the first request). Over budget is `429` with `Retry-After`.
+ */
+export interface RateLimitRule {
+  /** Requests allowed per window, at least 1. */
+  limit: number;
+  /** The window's length in seconds, from 1 to 86400. */
+  windowSeconds: number;
+}
+
+/**
+ * A group of clients (the seeds' "customer group"): one switch and one budget for all of them.
+ */
+export interface ClientGroupRecord {
+  /** The group id that `ClientRecord.group` names. */
+  id: string;
+  /** A display name, for people. */
+  name?: string;
+  /**
+   * A disabled group disables every client in it: no new tokens, and their existing tokens
+   * stop working wherever revocation is checked. @defaultValue `false`
+   */
+  disabled?: boolean;
+  /** A budget shared by every client of the group together (on top of each client's own). */
+  rateLimit?: RateLimitRule;
 }
 
 /** Where a user lookup happens: the realm (identity provider) the request named, if any. */
@@ -197,6 +233,13 @@ export interface ClientStore {
    * sent (after form-decoding). Resolves to the client, or `undefined` if there is none.
    */
   findById(clientId: string): Promise<ClientRecord | undefined>;
+  /**
+   * Called whenever a client with a `group` is authenticated or one of its tokens is checked,
+   * with that group id. Resolves to the group, or `undefined` if there is none (its clients
+   * are then refused: a group that cannot be found fails closed). Needed only by stores
+   * whose clients have groups.
+   */
+  findGroup?(groupId: string): Promise<ClientGroupRecord | undefined>;
 }
 
 /** Looks up resource owners. */

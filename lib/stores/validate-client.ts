@@ -22,6 +22,8 @@ const CLIENT_KEYS = [
   'requirePkce',
   'firstParty',
   'disabled',
+  'group',
+  'rateLimit',
 ];
 
 /**
@@ -76,9 +78,25 @@ export function validateClientRecord(client: ClientRecord, path: string): void {
       throw new ConfigurationError(`${path}.${flag}`, 'must be a boolean');
     }
   }
+  if (client.group !== undefined && !isNonEmptyString(client.group)) {
+    throw new ConfigurationError(`${path}.group`, 'must be a non-empty string (a group id)');
+  }
+  if (client.rateLimit !== undefined) validateRateLimitRule(client.rateLimit, `${path}.rateLimit`);
   const redirecting = client.grants.includes('authorization_code') || client.grants.includes('implicit');
   if (redirecting && (client.redirectUris ?? []).length === 0) {
     throw new ConfigurationError(`${path}.redirectUris`, 'must list at least one URI for authorization_code or implicit');
+  }
+}
+
+/** A rate-limit rule: `{ limit, windowSeconds }`, both whole numbers. */
+export function validateRateLimitRule(rule: unknown, path: string): void {
+  if (!isObject(rule)) throw new ConfigurationError(path, 'must be { limit, windowSeconds }');
+  rejectUnknownKeys(rule, ['limit', 'windowSeconds'], `${path}.`);
+  if (!Number.isInteger(rule.limit) || (rule.limit as number) < 1) {
+    throw new ConfigurationError(`${path}.limit`, 'must be a whole number of requests, at least 1');
+  }
+  if (!Number.isInteger(rule.windowSeconds) || (rule.windowSeconds as number) < 1 || (rule.windowSeconds as number) > 86_400) {
+    throw new ConfigurationError(`${path}.windowSeconds`, 'must be a whole number of seconds from 1 to 86400');
   }
 }
 
