@@ -97,8 +97,20 @@ export interface OAuthServerOptions {
    * built-in login page is used.
    */
   loginUrl?: string;
-  /** Realms (identity providers) offered on the built-in login page; `id` is passed to the UserStore. @defaultValue `[]` */
+  /**
+   * Realms (identity providers, user registries): offered on the built-in login page, and the
+   * only realms the password grant accepts in its `realm` parameter (which may also be left
+   * out, for the store's default realm). The chosen `id` is passed to the UserStore.
+   * @defaultValue `[]` (any realm the password grant names goes to the UserStore as is)
+   */
   realms?: { id: string; label: string }[];
+  /**
+   * Publish the realms at `GET {basePath}/realms` (`{ "realms": [{ "id", "label" }] }`), so
+   * clients of the password grant can find the realm to send (API Connect's identity
+   * providers list). Off by default: realm ids can name internal registries.
+   * @defaultValue `false`
+   */
+  publishRealms?: boolean;
   /** Replaces the built-in login page. */
   renderLoginPage?: RenderLoginPage;
   /** Replaces the built-in consent page. */
@@ -128,6 +140,7 @@ export interface ResolvedOptions {
   authenticateUser?: AuthenticateUser;
   loginUrl?: string;
   realms: { id: string; label: string }[];
+  publishRealms: boolean;
   renderLoginPage?: RenderLoginPage;
   renderConsentPage?: RenderConsentPage;
   scopeDescriptions: Record<string, string>;
@@ -152,6 +165,7 @@ const KNOWN_KEYS = [
   'authenticateUser',
   'loginUrl',
   'realms',
+  'publishRealms',
   'renderLoginPage',
   'renderConsentPage',
   'scopeDescriptions',
@@ -251,6 +265,17 @@ function resolveBrowserOptions(options: OAuthServerOptions) {
       throw new ConfigurationError(`realms[${i}]`, 'must be { id: string, label: string }');
     }
   });
+  if (options.publishRealms !== undefined && typeof options.publishRealms !== 'boolean') {
+    throw new ConfigurationError('publishRealms', 'must be a boolean');
+  }
+  if (options.publishRealms && realms.length === 0) {
+    throw new ConfigurationError('publishRealms', 'needs realms: there is nothing to publish');
+  }
+  const ids = new Set<string>();
+  realms.forEach((realm, i) => {
+    if (ids.has(realm.id)) throw new ConfigurationError(`realms[${i}].id`, `"${realm.id}" is listed twice`);
+    ids.add(realm.id);
+  });
   const scopeDescriptions = options.scopeDescriptions ?? {};
   if (!isObject(scopeDescriptions)) throw new ConfigurationError('scopeDescriptions', 'must be an object of scope -> text');
   for (const [scope, text] of Object.entries(scopeDescriptions)) {
@@ -266,6 +291,7 @@ function resolveBrowserOptions(options: OAuthServerOptions) {
     authenticateUser: options.authenticateUser,
     loginUrl: options.loginUrl,
     realms,
+    publishRealms: options.publishRealms ?? false,
     renderLoginPage: options.renderLoginPage,
     renderConsentPage: options.renderConsentPage,
     scopeDescriptions,

@@ -116,7 +116,14 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // Our own oauth2orize server per instance (never shared state between two servers), with
   // pending authorizations in our interaction records instead of express-session.
   const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
-  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit, maxPasswordAgeDays: config.maxPasswordAgeDays };
+  const ctx: GrantContext = {
+    stores: config.stores,
+    tokens,
+    clientProperty: CLIENT_PROPERTY,
+    emit,
+    maxPasswordAgeDays: config.maxPasswordAgeDays,
+    realmIds: new Set(config.realms.map((r) => r.id)),
+  };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
@@ -142,6 +149,11 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   });
   // JWKS (RFC 7517 §5): public keys only; five minutes of caching keeps rotation quick.
   router.get(`${config.basePath}/jwks`, publicJson(keys.jwks(), 300));
+  if (config.publishRealms) {
+    // The labels people see and the ids the password grant's `realm` takes; nothing else.
+    const realms = config.realms.map(({ id, label }) => ({ id, label }));
+    router.get(`${config.basePath}/realms`, publicJson({ realms }, 300));
+  }
 
   mountBrowserFlow(router, {
     basePath: config.basePath,

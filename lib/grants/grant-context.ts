@@ -12,6 +12,8 @@ export interface GrantContext {
   clientProperty: string;
   emit: Emit;
   maxPasswordAgeDays?: number;
+  /** The configured realm ids; when there are any, the password grant accepts only these. */
+  realmIds: ReadonlySet<string>;
 }
 
 /** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */

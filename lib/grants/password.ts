@@ -1,5 +1,5 @@
 import oauth2orize, { type ExchangeDoneFunction, type OAuth2Server } from 'oauth2orize';
-import { InvalidGrantError } from '../errors';
+import { InvalidGrantError, InvalidRequestError } from '../errors';
 import type { ClientRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
@@ -36,6 +36,11 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
   // Scope first: a malformed or forbidden scope costs no bcrypt.
   const scope = resolveClientScope(parseScope(body.scope), client);
   const realm = body.realm;
+  // With realms configured, a realm outside the list is a bad parameter value, refused before
+  // the store or bcrypt is asked anything.
+  if (realm !== undefined && ctx.realmIds.size > 0 && !ctx.realmIds.has(realm)) {
+    throw new InvalidRequestError('Unknown realm');
+  }
   const user = await ctx.stores.users.findByUsername(username, { realm });
   // Always one bcrypt comparison, whether or not the user exists (no enumeration by timing).
   const valid = await verifyPassword(password, user?.passwordHash);

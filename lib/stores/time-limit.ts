@@ -23,7 +23,10 @@ function wrap<T extends object>(store: T, ms: number): T {
     for (const name of Object.getOwnPropertyNames(o)) {
       const value = (store as Record<string, unknown>)[name];
       if (name === 'constructor' || name in limited || typeof value !== 'function') continue;
-      limited[name] = (...args: unknown[]) => withTimeout((value as (...a: unknown[]) => Promise<unknown>).apply(store, args), ms, name);
+      // Looked up on each call, not captured: a method replaced later (a test spy, a host's
+      // instrumentation) is the one that runs.
+      limited[name] = (...args: unknown[]) =>
+        withTimeout(((store as Record<string, unknown>)[name] as (...a: unknown[]) => Promise<unknown>).apply(store, args), ms, name);
     }
   }
   return limited as T;
