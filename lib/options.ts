@@ -3,6 +3,7 @@ import { ConfigurationError } from './errors';
 import { type Logger, stderrLogger } from './internal/logger';
 import type { RenderConsentPage, RenderLoginPage } from './interaction/pages';
 import type { AuthenticateUser } from './interaction/principal';
+import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options';
 import { isScopeToken } from './tokens/scope';
 import { limitStoreCalls } from './stores/time-limit';
 import type { Stores } from './stores/types';
@@ -119,6 +120,13 @@ export interface OAuthServerOptions {
   scopeDescriptions?: Record<string, string>;
   /** Extra CSS for the built-in pages (override the `--eop-*` custom properties to theme them). */
   pageCss?: string;
+  /**
+   * Prometheus metrics, served by `oauth.metricsHandler` (needs the optional peer dependency
+   * `prom-client`): `true` for the defaults, or options (docs/metrics.md).
+   * @defaultValue `false` (off)
+   * @example `metrics: { prefix: 'auth_', perClient: false }`
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** Options after defaults are applied and everything is validated. */
@@ -145,6 +153,7 @@ export interface ResolvedOptions {
   renderConsentPage?: RenderConsentPage;
   scopeDescriptions: Record<string, string>;
   pageCss?: string;
+  metrics?: ResolvedMetricsOptions;
 }
 
 const KNOWN_KEYS = [
@@ -170,6 +179,7 @@ const KNOWN_KEYS = [
   'renderConsentPage',
   'scopeDescriptions',
   'pageCss',
+  'metrics',
 ] as const;
 
 const STORE_METHODS = {
@@ -230,6 +240,7 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
     accessTokenFormat: validateFormat(options.accessTokenFormat ?? 'jwt'),
     logger,
     ...resolveBrowserOptions(options),
+    metrics: resolveMetricsOptions(options.metrics),
   };
 }
 

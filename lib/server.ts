@@ -15,11 +15,13 @@ import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
 import { createEvents, type OAuthEvents } from './events';
+import { endpointRoutes } from './metrics/request-observer';
+import { createServerMetrics, metricsDisabledHandler } from './metrics/server-metrics';
 import { createKeySet } from './tokens/keys';
 import { createAccessTokenVerifier } from './tokens/access-token-verifier';
 import { createRequireToken, type RequireTokenOptions } from './bearer/require-token';
 import { mountIntrospectionEndpoint } from './router/introspect';
-import { type AuthorizationServerMetadata, buildMetadata, mountMetadata, publicJson } from './router/metadata';
+import { type AuthorizationServerMetadata, buildMetadata, metadataPaths, mountMetadata, publicJson } from './router/metadata';
 import { mountRevocationEndpoint } from './router/revoke';
 import { TokenService } from './tokens/token-service';
 
@@ -59,6 +61,13 @@ export interface OAuthServer {
    * @example `await oauth.forgetConsent(user.id, 'partner-app')`
    */
   forgetConsent(userId: string, clientId: string): Promise<void>;
+  /**
+   * Serves the Prometheus metrics (the registry's text, with its content type) when the
+   * `metrics` option is on; mount it where you like and keep it internal: it lists client
+   * ids. With metrics off it answers 404 saying so.
+   * @example `app.get('/metrics', oauth.metricsHandler)`
+   */
+  readonly metricsHandler: RequestHandler;
 }
 
 /**
@@ -133,6 +142,13 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // The Basic challenge's realm (RFC 7617 §2): the issuer, as a quoted-string.
   const realm = config.issuer.replace(/["\\]/g, '\\$&');
   const router = express.Router();
+  const metrics = config.metrics && createServerMetrics(config.metrics, {
+    events,
+    routes: endpointRoutes(config.basePath, metadataPaths(config.issuer)),
+    logger: config.logger,
+  });
+  // First, so that the latency covers everything the router does.
+  if (metrics) router.use(metrics.requestObserver);
   const tokenPath = `${config.basePath}/token`;
   const authenticateClient = createClientAuthenticator(config.stores.clients, realm, emit);
   const errorHandler = createErrorHandler({ logger: config.logger, realm, emit });
@@ -201,10 +217,11 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
       introspection: `${base}/introspect`,
       jwks: `${base}/jwks`,
     },
-    requireToken: createRequireToken({ verify, issuer: config.issuer, logger: config.logger, canCheckRevocation: true, emit }),
+    requireToken: createRequireToken({ verify, issuer: config.issuer, logger: config.logger, canCheckRevocation: true, emit, observe: metrics?.observeBearer }),
     events,
     metadata,
     metadataHandler,
     forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),
+    metricsHandler: metrics ? metrics.handler : metricsDisabledHandler,
   };
 }

@@ -43,7 +43,15 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * Builds `requireToken(options)`: RFC 6750 bearer-token middleware on passport-http-bearer,
  * on a private Passport instance (docs/adr/0008-resource-protection.md).
  */
-export function createRequireToken(deps: { verify: Verify; issuer: string; logger: Logger; canCheckRevocation: boolean; emit?: Emit }) {
+export function createRequireToken(deps: {
+  verify: Verify;
+  issuer: string;
+  logger: Logger;
+  canCheckRevocation: boolean;
+  emit?: Emit;
+  /** Metrics: told every decision, `'success'` with the token's client, else the error code or `'no_token'`. */
+  observe?: (outcome: string, clientId?: string) => void;
+}) {
   const passport = new Passport();
   // The verify callback hands the token to our verifier; failures travel as errors so that
   // one function (sendBearerChallenge) builds every challenge.
@@ -64,13 +72,17 @@ export function createRequireToken(deps: { verify: Verify; issuer: string; logge
     const required = config.scope === undefined ? [] : ([] as string[]).concat(config.scope);
 
     return (req, res, next) => {
+      const challenge = (error?: OAuthError) => {
+        deps.observe?.(error ? error.code : 'no_token');
+        sendBearerChallenge(res, realm, error);
+      };
       let token: string | undefined;
       try {
         token = extractToken(req, config);
       } catch (err) {
-        return sendBearerChallenge(res, realm, err as OAuthError);
+        return challenge(err as OAuthError);
       }
-      if (token === undefined) return sendBearerChallenge(res, realm);
+      if (token === undefined) return challenge();
       const fromQuery = config.allowQueryToken === true && req.headers.authorization === undefined && new URLSearchParams(req.originalUrl.split('?')[1] ?? '').has('access_token');
       // passport-http-bearer reads the header, the body and always the query string; it gets a
       // stand-in request that holds only the one token we chose to accept, and its Passport
@@ -80,11 +92,12 @@ export function createRequireToken(deps: { verify: Verify; issuer: string; logge
         if (err || !ctx) {
           const error = toOAuthError(err);
           logServerError(deps.logger, error, req, deps.emit);
-          return sendBearerChallenge(res, realm, error);
+          return challenge(error);
         }
         const granted = new Set(ctx.scopes);
         const missing = required.filter((s) => !granted.has(s));
-        if (missing.length > 0) return sendBearerChallenge(res, realm, new InsufficientScopeError(required));
+        if (missing.length > 0) return challenge(new InsufficientScopeError(required));
+        deps.observe?.('success', ctx.clientId);
         req.oauth = ctx;
         // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
         if (fromQuery) res.setHeader('Cache-Control', 'private');

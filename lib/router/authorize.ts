@@ -10,6 +10,8 @@ import { hostPrincipal, isPreapproved, loadPrincipal, rememberConsent } from '..
 import type { ResolvedOptions } from '../options';
 import { setPageHeaders, newNonce } from '../interaction/html';
 import type { Emit } from '../events';
+import type { OAuthErrorCode } from '../errors';
+import { setOutcome } from '../metrics/outcome';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
@@ -217,23 +219,22 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
     `${o.basePath}/login`,
     asyncHandler(async (req, res) => {
       const { body, id, record, client } = await readForm(req);
+      // The page is shown again with the reason; metrics count it as the password grant would.
+      const refuse = (outcome: OAuthErrorCode, error: string) => {
+        setOutcome(req, outcome);
+        return showLogin(req, res, id, record, client, 400, { error, username: body.username });
+      };
       const realm = o.realms.length > 0 ? body.realm : undefined;
-      if (o.realms.length > 0 && !o.realms.some((r) => r.id === realm)) {
-        return showLogin(req, res, id, record, client, 400, { error: 'Choose an account type.', username: body.username });
-      }
+      if (o.realms.length > 0 && !o.realms.some((r) => r.id === realm)) return refuse('invalid_request', 'Choose an account type.');
       const username = body.username ?? '';
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
       const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
         o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
-        return showLogin(req, res, id, record, client, 400, { error: 'The username or password is incorrect.', username });
+        return refuse('invalid_grant', 'The username or password is incorrect.');
       }
-      if (user.disabled) {
-        return showLogin(req, res, id, record, client, 400, { error: 'This account is disabled.', username });
-      }
-      if (isPasswordExpired(user, o.maxPasswordAgeDays)) {
-        return showLogin(req, res, id, record, client, 400, { error: `${PASSWORD_EXPIRED}.`, username });
-      }
+      if (user.disabled) return refuse('invalid_grant', 'This account is disabled.');
+      if (isPasswordExpired(user, o.maxPasswordAgeDays)) return refuse('invalid_grant', `${PASSWORD_EXPIRED}.`);
       await o.interactions.setUser(record, { id: user.id, ...(realm !== undefined ? { realm } : {}) });
       sendRedirect(res, `${path('/authorize/continue', req)}?transaction_id=${encodeURIComponent(id)}`);
     }),
@@ -270,6 +271,8 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       if (body.decision !== 'allow' && body.decision !== 'deny') throw new InvalidRequestError("decision must be 'allow' or 'deny'");
       if (!(await o.interactions.consume(record))) throw replayed();
       if (body.decision === 'allow') await rememberConsent(o.stores, client, user, record.scope);
+      // oauth2orize redirects a denial itself, with error=access_denied (RFC 6749 §4.1.2.1).
+      else setOutcome(req, 'access_denied');
       o.emit(body.decision === 'allow' ? 'consent.granted' : 'consent.denied', { ip: req.ip, clientId: client.id, userId: user.id, scope: record.scope });
       (req as WithTxn).oauth2 = toTxn(req, id, record, client, user);
       (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;

@@ -4,6 +4,7 @@ import { redirectUrl, sendRedirect } from '../grants/response-modes';
 import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 import { renderError } from '../interaction/pages';
+import { setOutcome } from '../metrics/outcome';
 import { logServerError, toErrorDescription, toOAuthError } from './error-handler';
 import type { RedirectTarget } from './authorize-request';
 
@@ -28,6 +29,7 @@ export function createBrowserErrorHandler(options: { logger: Logger; issuer: str
   return (err, req, res, next) => {
     const error = toOAuthError(err);
     logServerError(options.logger, error, req, options.emit);
+    setOutcome(req, error.code);
     if (res.headersSent) {
       next(err);
       return;

@@ -14,6 +14,7 @@ import {
 } from '../errors';
 import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
+import { setOutcome } from '../metrics/outcome';
 
 /**
  * oauth2orize's own errors (TokenError, AuthorizationError) carry an RFC code but the wrong
@@ -77,6 +78,7 @@ export function createErrorHandler(options: { logger: Logger; realm: string; emi
   return (err, req, res, next) => {
     const error = toOAuthError(err);
     logServerError(options.logger, error, req, options.emit);
+    setOutcome(req, error.code);
     if (res.headersSent) {
       // Too late to answer properly; end the response rather than leave it hanging.
       next(err);

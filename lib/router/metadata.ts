@@ -44,7 +44,11 @@ export function publicJson(document: unknown, maxAge: number): RequestHandler {
  * (for an issuer with a path), and at the root for the common case.
  */
 export function mountMetadata(router: Router, handler: RequestHandler, issuer: string): void {
+  for (const path of metadataPaths(issuer)) router.get(path, handler);
+}
+
+/** The paths `mountMetadata` serves the document at. */
+export function metadataPaths(issuer: string): string[] {
   const path = new URL(issuer).pathname.replace(/\/$/, '');
-  router.get('/.well-known/oauth-authorization-server', handler);
-  if (path) router.get(`/.well-known/oauth-authorization-server${path}`, handler);
+  return path ? ['/.well-known/oauth-authorization-server', `/.well-known/oauth-authorization-server${path}`] : ['/.well-known/oauth-authorization-server'];
 }

@@ -1,9 +1,11 @@
 import type { RequestHandler } from 'express';
+import { setOutcome } from '../metrics/outcome';
 import { setNoStore } from './error-handler';
 
 /** 405 with `Allow: POST` and a JSON body, for the POST-only endpoints. */
 export function methodNotAllowed(description: string): RequestHandler {
-  return (_req, res) => {
+  return (req, res) => {
+    setOutcome(req, 'invalid_request');
     setNoStore(res);
     res.statusCode = 405;
     res.setHeader('Allow', 'POST');
