@@ -13,6 +13,7 @@ export type { AuthorizationServerMetadata } from './router/metadata';
 export type { OAuthServer } from './server';
 export type { OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
+export type { IpRateLimits, RateLimitedEndpoint, RateLimitKind, RateLimitOptions, RateLimitStore } from './rate-limit/options';
 export type { Logger } from './internal/logger';
 export type { AuthenticatedUser, AuthenticateUser } from './interaction/principal';
 export type { ConsentPage, LoginPage, RenderConsentPage, RenderLoginPage } from './interaction/pages';
@@ -53,6 +54,7 @@ export {
   InvalidScopeError,
   InvalidTokenError,
   OAuthError,
+  RateLimitedError,
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,

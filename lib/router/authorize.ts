@@ -10,6 +10,7 @@ import { hostPrincipal, isPreapproved, loadPrincipal, rememberConsent } from '..
 import type { ResolvedOptions } from '../options';
 import { setPageHeaders, newNonce } from '../interaction/html';
 import type { Emit } from '../events';
+import type { RateLimits } from '../rate-limit/rate-limits';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
@@ -50,7 +51,7 @@ export type BrowserFlowOptions = Pick<
   | 'scopeDescriptions'
   | 'pageCss'
   | 'maxPasswordAgeDays'
-> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit };
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit; limits: RateLimits };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -199,10 +200,12 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // GET /authorize ------------------------------------------------------------------------
   router.get(
     `${o.basePath}/authorize`,
-    asyncHandler(async (req) => {
+    o.limits.ip('authorize'),
+    asyncHandler(async (req, res) => {
       const request: AuthorizeRequest = await validateAuthorizeRequest(req, o.stores.clients, { allowPlainPkce: o.allowPlainPkce }, (t) =>
         setRedirectTarget(req, t),
       );
+      await o.limits.client(req, res, request.client, 'authorize');
       requests.set(req, request);
       const user = await hostPrincipal(req, o.stores, o.authenticateUser);
       if (user) (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
@@ -215,6 +218,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // POST /login ---------------------------------------------------------------------------
   router.post(
     `${o.basePath}/login`,
+    o.limits.ip('login'),
     asyncHandler(async (req, res) => {
       const { body, id, record, client } = await readForm(req);
       const realm = o.realms.length > 0 ? body.realm : undefined;
@@ -222,12 +226,15 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
         return showLogin(req, res, id, record, client, 400, { error: 'Choose an account type.', username: body.username });
       }
       const username = body.username ?? '';
+      // Before any lookup or bcrypt: a username whose budget of failures is spent costs nothing (429).
+      const attempt = await o.limits.password(req, res, { username, realm, clientId: client.id, endpoint: 'login' });
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
       const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
         o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
         return showLogin(req, res, id, record, client, 400, { error: 'The username or password is incorrect.', username });
       }
+      await attempt.succeeded();
       if (user.disabled) {
         return showLogin(req, res, id, record, client, 400, { error: 'This account is disabled.', username });
       }
@@ -243,6 +250,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // GET /authorize/continue -----------------------------------------------------------------
   router.get(
     `${o.basePath}/authorize/continue`,
+    o.limits.ip('authorize'),
     asyncHandler(async (req, res) => {
       const { id, record, client } = await loadPending(req, new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('transaction_id'));
       let current = record;
@@ -261,6 +269,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // POST /authorize/decision ----------------------------------------------------------------
   router.post(
     `${o.basePath}/authorize/decision`,
+    o.limits.ip('authorize'),
     asyncHandler(async (req) => {
       const { body, id, record, client } = await readForm(req);
       req.body = body; // oauth2orize's decision() reads req.body
