@@ -18,8 +18,11 @@ export interface Check {
 
 /** One express-rate-limit instance, run as a promise: resolves if within budget, rejects otherwise. */
 export interface Limiter {
-  /** Counts one hit; rejects with `RateLimitedError` over budget, or with the store's failure. */
-  hit(req: Request, res: Response, check: Check): Promise<void>;
+  /**
+   * Counts one hit; rejects with `RateLimitedError` over budget, or with the store's failure.
+   * Resolves to whether the hit was counted (not when a failing store let it through).
+   */
+  hit(req: Request, res: Response, check: Check): Promise<boolean>;
   /** Takes a hit back (a password check that succeeded). */
   takeBack(key: string): Promise<void>;
 }
@@ -63,9 +66,11 @@ export function createLimiter(o: {
   });
   return {
     hit: (req, res, check) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<boolean>((resolve, reject) => {
         pending.set(req, check);
-        void middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+        const info = req as unknown as Record<string, RateLimitInfo | undefined>;
+        delete info[INFO]; // set again only if the store counted this hit
+        void middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve(info[INFO] !== undefined)));
       }),
     takeBack: async (key) => {
       try {

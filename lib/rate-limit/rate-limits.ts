@@ -63,11 +63,11 @@ export function createRateLimits(
 
   /** Runs a check; a refusal is reported once, as the `rate_limited` event. */
   const check = async (
-    work: Promise<void>,
+    work: Promise<boolean>,
     event: Omit<OAuthEventMap['rate_limited'], 'at'>,
-  ): Promise<void> => {
+  ): Promise<boolean> => {
     try {
-      await work;
+      return await work;
     } catch (err) {
       if (err instanceof RateLimitedError) deps.emit('rate_limited', event);
       throw err;
@@ -133,8 +133,9 @@ export function createRateLimits(
       const key = usernameKey(username, realm);
       const describe = (s: number) => `Too many failed sign-in attempts for this username; retry in ${s} seconds`;
       const event = { ip: req.ip, clientId, endpoint, limit: 'username' as const, username, ...(realm !== undefined ? { realm } : {}) };
-      await check(usernames.hit(req, res, { key, limit: config.username.limit, describe }), event);
-      return { succeeded: () => usernames.takeBack(key) };
+      const counted = await check(usernames.hit(req, res, { key, limit: config.username.limit, describe }), event);
+      // A hit a failing store did not count must not be taken back (it would erase another failure).
+      return counted ? { succeeded: () => usernames.takeBack(key) } : nothingToTakeBack;
     },
   };
 }
