@@ -3,10 +3,10 @@ import { isObject, rejectUnknownKeys } from '../options';
 import type { RateLimitRule } from '../stores/types';
 import { validateRateLimitRule } from '../stores/validate-client';
 
-/** The endpoints that are rate limited, as named in options, events and error messages. */
+/** The endpoints that are rate limited, as named in options, events and error messages. @example `'token'` */
 export type RateLimitedEndpoint = 'token' | 'authorize' | 'login' | 'revoke' | 'introspect';
 
-/** Which budget refused a request (the `limit` field of the `rate_limited` event). */
+/** Which budget refused a request (the `limit` field of the `rate_limited` event). @example `'username'` */
 export type RateLimitKind = 'ip' | 'client' | 'group' | 'username';
 
 /**
@@ -16,6 +16,12 @@ export type RateLimitKind = 'ip' | 'client' | 'group' | 'username';
  *
  * Keys reach the store already namespaced by limiter (`ip-token:203.0.113.7`,
  * `client-60s:partner-app`, `username:<hash>`), so one table or keyspace serves every limiter.
+ *
+ * @example
+ * ```ts
+ * import { RedisStore } from 'rate-limit-redis';
+ * rateLimits: { store: () => new RedisStore({ sendCommand: (...args: string[]) => redis.sendCommand(args) }) }
+ * ```
  */
 export interface RateLimitStore {
   /** Called once with the limiter's options before the first hit; `windowMs` is the window length. */
@@ -36,7 +42,11 @@ export interface RateLimitStore {
   localKeys?: boolean;
 }
 
-/** Per-IP budgets, one per endpoint; `false` turns one endpoint's IP limit off. */
+/**
+ * Per-IP budgets, one per endpoint; `false` turns one endpoint's IP limit off, an endpoint left
+ * out keeps its default.
+ * @example `{ token: { limit: 1200, windowSeconds: 60 }, introspect: false }`
+ */
 export type IpRateLimits = Partial<Record<RateLimitedEndpoint, RateLimitRule | false>>;
 
 /**
