@@ -130,6 +130,25 @@ export class TemporarilyUnavailableError extends OAuthError {
   }
 }
 
+/**
+ * Over a rate limit: `429` (RFC 6585 §4) with `Retry-After`, and the error code RFC 6749
+ * defines for a server that cannot handle the request now. Never redirected to the client: the
+ * browser gets the page (or JSON) directly, with the header.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfter));
+ * ```
+ */
+export class RateLimitedError extends OAuthError {
+  /** Whole seconds until the budget that refused the request renews (the `Retry-After` value). */
+  readonly retryAfter: number;
+  constructor(description: string, retryAfter: number) {
+    super('temporarily_unavailable', 429, description, { redirectable: false });
+    this.retryAfter = retryAfter;
+  }
+}
+
 /** RFC 6750 §3.1: the access token is missing a part, expired, revoked, malformed or not for here. */
 export class InvalidTokenError extends OAuthError {
   constructor(description: string) {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from './internal/logger';
+import type { RateLimitedEndpoint, RateLimitKind } from './rate-limit/options';
 
 /** Fields every event has. Never a secret, password, code or token: ids and facts only. */
 export interface OAuthEventBase {
@@ -28,6 +29,18 @@ export interface OAuthEventMap {
   /** The user allowed or denied a client on the consent page. */
   'consent.granted': OAuthEventBase & { clientId: string; userId: string; scope: string[] };
   'consent.denied': OAuthEventBase & { clientId: string; userId: string; scope: string[] };
+  /**
+   * A request was refused with 429 by a rate limit (once per refused request). `limit` says
+   * which budget: the caller's IP address, the client's, its group's (`groupId`), or the failed
+   * password checks of a username (`username`, `realm`; never the password).
+   */
+  rate_limited: OAuthEventBase & {
+    endpoint: RateLimitedEndpoint;
+    limit: RateLimitKind;
+    groupId?: string;
+    username?: string;
+    realm?: string;
+  };
   /** A request failed with a 5xx (the cause is logged through `logger`, not carried here). */
   'server.error': OAuthEventBase & { method: string; path: string; code: string };
 }

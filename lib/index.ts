@@ -14,6 +14,7 @@ export type { OAuthServer } from './server';
 export type { OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics-options';
+export type { IpRateLimits, RateLimitedEndpoint, RateLimitKind, RateLimitOptions, RateLimitStore } from './rate-limit/options';
 export type { Logger } from './internal/logger';
 export type { AuthenticatedUser, AuthenticateUser } from './interaction/principal';
 export type { ConsentPage, LoginPage, RenderConsentPage, RenderLoginPage } from './interaction/pages';
@@ -54,6 +55,7 @@ export {
   InvalidScopeError,
   InvalidTokenError,
   OAuthError,
+  RateLimitedError,
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,

@@ -4,6 +4,7 @@ import { type Logger, stderrLogger } from './internal/logger';
 import type { RenderConsentPage, RenderLoginPage } from './interaction/pages';
 import type { AuthenticateUser } from './interaction/principal';
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options';
+import { type RateLimitOptions, type ResolvedRateLimits, resolveRateLimits } from './rate-limit/options';
 import { isScopeToken } from './tokens/scope';
 import { limitStoreCalls } from './stores/time-limit';
 import type { Stores } from './stores/types';
@@ -79,6 +80,14 @@ export interface OAuthServerOptions {
    */
   storeTimeoutMs?: number;
 
+  /**
+   * Rate limits per IP address, per client (and client group) and per username (failed
+   * password checks): over budget is `429` with `Retry-After`. `false` turns them all off.
+   * @defaultValue on, with the defaults of `RateLimitOptions` (docs/rate-limits.md)
+   * @example `rateLimits: { store: () => createPostgresRateLimitStore({ pool }) }`
+   */
+  rateLimits?: false | RateLimitOptions;
+
   /** Authorization code lifetime in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). @defaultValue `60` */
   authorizationCodeLifetime?: number;
   /** How long a pending authorization (login and consent) may take, in seconds. @defaultValue `600` */
@@ -142,6 +151,7 @@ export interface ResolvedOptions {
   logger: Logger;
   storeTimeoutMs: number;
   maxPasswordAgeDays?: number;
+  rateLimits: ResolvedRateLimits;
   authorizationCodeLifetime: number;
   interactionLifetime: number;
   allowPlainPkce: boolean;
@@ -168,6 +178,7 @@ const KNOWN_KEYS = [
   'logger',
   'storeTimeoutMs',
   'maxPasswordAgeDays',
+  'rateLimits',
   'authorizationCodeLifetime',
   'interactionLifetime',
   'allowPlainPkce',
@@ -239,6 +250,7 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
     refreshTokenLifetime: validateLifetime(options.refreshTokenLifetime ?? 30 * 24 * 3600, 'refreshTokenLifetime'),
     accessTokenFormat: validateFormat(options.accessTokenFormat ?? 'jwt'),
     logger,
+    rateLimits: resolveRateLimits(options.rateLimits),
     ...resolveBrowserOptions(options),
     metrics: resolveMetricsOptions(options.metrics),
   };

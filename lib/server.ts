@@ -24,6 +24,7 @@ import { mountIntrospectionEndpoint } from './router/introspect';
 import { type AuthorizationServerMetadata, buildMetadata, metadataPaths, mountMetadata, publicJson } from './router/metadata';
 import { mountRevocationEndpoint } from './router/revoke';
 import { TokenService } from './tokens/token-service';
+import { createRateLimits } from './rate-limit/rate-limits';
 
 /** What `createOAuthServer()` returns. */
 export interface OAuthServer {
@@ -152,8 +153,9 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   const tokenPath = `${config.basePath}/token`;
   const authenticateClient = createClientAuthenticator(config.stores.clients, realm, emit);
   const errorHandler = createErrorHandler({ logger: config.logger, realm, emit });
-  mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler });
-  const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer };
+  const limits = createRateLimits(config.rateLimits, { logger: config.logger, emit, clients: config.stores.clients, timeoutMs: config.storeTimeoutMs });
+  mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler, limits });
+  const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer, limits };
   mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, emit, ...lookup });
   mountIntrospectionEndpoint(router, {
     path: `${config.basePath}/introspect`,
@@ -187,6 +189,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     maxPasswordAgeDays: config.maxPasswordAgeDays,
     errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss, emit }),
     emit,
+    limits,
   });
 
   // Where the endpoints are when the router is mounted at the issuer's path.

@@ -11,7 +11,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import express from 'express';
 import { createOAuthServer } from 'express-oauth2-provider';
-import { createPostgresStores, type Queryable } from 'express-oauth2-provider/postgres';
+import { createPostgresRateLimitStore, createPostgresStores, type Queryable } from 'express-oauth2-provider/postgres';
 import { DEMO, loadSigningKey, mountDemoRoutes, SCOPE_DESCRIPTIONS } from '../quickstart/app';
 
 export { DEMO };
@@ -46,6 +46,9 @@ export function createPostgresQuickstart(options: PostgresQuickstartOptions) {
     // A store call that has not answered after 5 s becomes 503 temporarily_unavailable
     // (the default, written out here: keep it well above the database's normal latency).
     storeTimeoutMs: 5000,
+    // The default rate limits, counted in PostgreSQL so that every instance shares one budget
+    // (a new store per limiter, over the rate_limits table of migration 3).
+    rateLimits: { store: () => createPostgresRateLimitStore({ pool }) },
     scopeDescriptions: SCOPE_DESCRIPTIONS,
   });
 

@@ -1,6 +1,7 @@
 import type { ExchangeDoneFunction } from 'oauth2orize';
 import type { Params } from '../router/read-params';
 import type { Emit } from '../events';
+import type { PasswordAttempt } from '../rate-limit/rate-limits';
 import type { Stores } from '../stores/types';
 import type { IssuedTokens, TokenService } from '../tokens/token-service';
 
@@ -19,6 +20,8 @@ export interface GrantContext {
 /** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */
 export interface AuthInfo {
   ip?: string;
+  /** Counts a password check against the username's budget; rejects (429) when it is spent. */
+  checkPassword?: (username: string, realm: string | undefined) => Promise<PasswordAttempt>;
 }
 
 /**

@@ -41,6 +41,8 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
   if (realm !== undefined && ctx.realmIds.size > 0 && !ctx.realmIds.has(realm)) {
     throw new InvalidRequestError('Unknown realm');
   }
+  // Before any lookup or bcrypt: a username whose budget of failures is spent costs nothing (429).
+  const attempt = await authInfo?.checkPassword?.(username, realm);
   const user = await ctx.stores.users.findByUsername(username, { realm });
   // Always one bcrypt comparison, whether or not the user exists (no enumeration by timing).
   const valid = await verifyPassword(password, user?.passwordHash);
@@ -48,6 +50,7 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
     ctx.emit('user.authentication_failed', { ip: authInfo?.ip, clientId: client.id, username, realm, via: 'password_grant' });
     throw new InvalidGrantError('Invalid resource owner credentials');
   }
+  await attempt?.succeeded();
   if (user.disabled) throw new InvalidGrantError('The resource owner is disabled');
   if (isPasswordExpired(user, ctx.maxPasswordAgeDays)) throw new InvalidGrantError(PASSWORD_EXPIRED);
   return ctx.tokens.issue({

@@ -8,3 +8,5 @@ export { createPostgresStores } from './postgres-stores';
 export type { PostgresStores, PostgresStoresOptions, Queryable } from './postgres-stores';
 export { listMigrations, migrate } from './migrate';
 export type { MigrationPool } from './migrate';
+export { createPostgresRateLimitStore } from './rate-limit-store';
+export type { PostgresRateLimitStore, PostgresRateLimitStoreOptions } from './rate-limit-store';

@@ -16,6 +16,7 @@ import type {
   UserStore,
 } from '../stores/types';
 import { validateTablePrefix } from './migrate';
+import { listenForPoolErrors } from './pool-errors';
 
 /** The part of a `pg` Pool this adapter uses (a `pg.Pool` fits; so does a compatible wrapper). */
 export interface Queryable {
@@ -23,9 +24,6 @@ export interface Queryable {
   /** If present (a `pg.Pool` has it), an `error` listener is added: see `createPostgresStores`. */
   on?(event: 'error', listener: (err: Error) => void): unknown;
 }
-
-/** Pools that already have our error listener: one per pool, however many stores share it. */
-const listening = new WeakSet<object>();
 
 /** Options of `createPostgresStores()`. */
 export interface PostgresStoresOptions {
@@ -74,16 +72,7 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     throw new ConfigurationError('pool', 'must be a pg Pool (an object with query())');
   }
   const p = validateTablePrefix(options.tablePrefix ?? 'oauth_');
-  // pg emits 'error' on the pool when an idle connection dies (the database restarted); with
-  // no listener, Node turns that into an uncaught exception and the process exits.
-  const logger = options.logger ?? stderrLogger;
-  if (!listening.has(options.pool)) {
-    listening.add(options.pool);
-    // Only code and message: pg attaches the client (with its cancel key) to these errors.
-    options.pool.on?.('error', (err: Error & { code?: string }) =>
-      logger.warn({ err: { code: err.code, message: err.message } }, 'PostgreSQL connection lost; the pool will reconnect'),
-    );
-  }
+  listenForPoolErrors(options.pool, options.logger ?? stderrLogger);
   const q = async (text: string, values: unknown[] = []) => {
     try {
       return await options.pool.query({ text, values });

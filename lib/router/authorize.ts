@@ -12,6 +12,7 @@ import { setPageHeaders, newNonce } from '../interaction/html';
 import type { Emit } from '../events';
 import type { OAuthErrorCode } from '../errors';
 import { setOutcome } from '../metrics/outcome';
+import type { RateLimits } from '../rate-limit/rate-limits';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
@@ -52,7 +53,7 @@ export type BrowserFlowOptions = Pick<
   | 'scopeDescriptions'
   | 'pageCss'
   | 'maxPasswordAgeDays'
-> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit };
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit; limits: RateLimits };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -201,10 +202,12 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // GET /authorize ------------------------------------------------------------------------
   router.get(
     `${o.basePath}/authorize`,
-    asyncHandler(async (req) => {
+    o.limits.ip('authorize'),
+    asyncHandler(async (req, res) => {
       const request: AuthorizeRequest = await validateAuthorizeRequest(req, o.stores.clients, { allowPlainPkce: o.allowPlainPkce }, (t) =>
         setRedirectTarget(req, t),
       );
+      await o.limits.client(req, res, request.client, 'authorize');
       requests.set(req, request);
       const user = await hostPrincipal(req, o.stores, o.authenticateUser);
       if (user) (req as unknown as Record<string, unknown>)[USER_PROPERTY] = user;
@@ -217,6 +220,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // POST /login ---------------------------------------------------------------------------
   router.post(
     `${o.basePath}/login`,
+    o.limits.ip('login'),
     asyncHandler(async (req, res) => {
       const { body, id, record, client } = await readForm(req);
       // The page is shown again with the reason; metrics count it as the password grant would.
@@ -227,12 +231,15 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       const realm = o.realms.length > 0 ? body.realm : undefined;
       if (o.realms.length > 0 && !o.realms.some((r) => r.id === realm)) return refuse('invalid_request', 'Choose an account type.');
       const username = body.username ?? '';
+      // Before any lookup or bcrypt: a username whose budget of failures is spent costs nothing (429).
+      const attempt = await o.limits.password(req, res, { username, realm, clientId: client.id, endpoint: 'login' });
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
       const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
         o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
         return refuse('invalid_grant', 'The username or password is incorrect.');
       }
+      await attempt.succeeded();
       if (user.disabled) return refuse('invalid_grant', 'This account is disabled.');
       if (isPasswordExpired(user, o.maxPasswordAgeDays)) return refuse('invalid_grant', `${PASSWORD_EXPIRED}.`);
       await o.interactions.setUser(record, { id: user.id, ...(realm !== undefined ? { realm } : {}) });
@@ -244,6 +251,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // GET /authorize/continue -----------------------------------------------------------------
   router.get(
     `${o.basePath}/authorize/continue`,
+    o.limits.ip('authorize'),
     asyncHandler(async (req, res) => {
       const { id, record, client } = await loadPending(req, new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('transaction_id'));
       let current = record;
@@ -262,6 +270,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
   // POST /authorize/decision ----------------------------------------------------------------
   router.post(
     `${o.basePath}/authorize/decision`,
+    o.limits.ip('authorize'),
     asyncHandler(async (req) => {
       const { body, id, record, client } = await readForm(req);
       req.body = body; // oauth2orize's decision() reads req.body

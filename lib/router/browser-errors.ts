@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler, Request } from 'express';
-import { ServerError, TemporarilyUnavailableError } from '../errors';
+import { RateLimitedError, ServerError } from '../errors';
 import { redirectUrl, sendRedirect } from '../grants/response-modes';
 import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 import { renderError } from '../interaction/pages';
 import { setOutcome } from '../metrics/outcome';
-import { logServerError, toErrorDescription, toOAuthError } from './error-handler';
+import { logServerError, retryAfter, sendJsonError, toErrorDescription, toOAuthError } from './error-handler';
 import type { RedirectTarget } from './authorize-request';
 
 /** Per request, where its errors may be redirected; kept off the request object. */
@@ -42,8 +42,14 @@ export function createBrowserErrorHandler(options: { logger: Logger; issuer: str
       sendRedirect(res, redirectUrl(target.redirectUri, mode, params, options.issuer));
       return;
     }
+    // A script polling these endpoints (not a person) asks for JSON: give it the JSON error.
+    if (error instanceof RateLimitedError && req.accepts(['html', 'json']) === 'json') {
+      sendJsonError(res, error);
+      return;
+    }
     const shown = error instanceof ServerError ? 'Something went wrong on our side. Please try again.' : error.message;
-    if (error instanceof TemporarilyUnavailableError) res.setHeader('Retry-After', '5');
-    renderError(res, error.status >= 500 ? error.status : 400, error.code, shown, options.css);
+    const wait = retryAfter(error);
+    if (wait !== undefined) res.setHeader('Retry-After', wait);
+    renderError(res, error.status >= 500 || error instanceof RateLimitedError ? error.status : 400, error.code, shown, options.css);
   };
 }

@@ -6,6 +6,7 @@ import {
   InvalidRequestError,
   InvalidScopeError,
   OAuthError,
+  RateLimitedError,
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,
@@ -84,17 +85,29 @@ export function createErrorHandler(options: { logger: Logger; realm: string; emi
       next(err);
       return;
     }
-    setNoStore(res);
     if (error instanceof InvalidClientError) {
       res.setHeader('WWW-Authenticate', `Basic realm="${options.realm}"`);
     }
-    if (error instanceof TemporarilyUnavailableError) res.setHeader('Retry-After', '5');
-    const body: Record<string, string> = { error: error.code };
-    if (error.expose) body.error_description = toErrorDescription(error.message);
-    // Written by hand, not res.json(): the same Content-Type as oauth2orize's success
-    // responses, and identical on Express 4 and 5.
-    res.statusCode = error.status;
-    res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify(body));
+    sendJsonError(res, error);
   };
+}
+
+/** How long a client should wait before retrying after `error`, if it is that kind of error. */
+export function retryAfter(error: OAuthError): string | undefined {
+  if (error instanceof RateLimitedError) return String(error.retryAfter);
+  return error instanceof TemporarilyUnavailableError ? '5' : undefined;
+}
+
+/** Writes `{ error, error_description }` with the error's status, no-store and `Retry-After`. */
+export function sendJsonError(res: Response, error: OAuthError): void {
+  setNoStore(res);
+  const wait = retryAfter(error);
+  if (wait !== undefined) res.setHeader('Retry-After', wait);
+  const body: Record<string, string> = { error: error.code };
+  if (error.expose) body.error_description = toErrorDescription(error.message);
+  // Written by hand, not res.json(): the same Content-Type as oauth2orize's success
+  // responses, and identical on Express 4 and 5.
+  res.statusCode = error.status;
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(body));
 }

@@ -19,8 +19,9 @@ export function mountIntrospectionEndpoint(
 ): void {
   router.post(
     deps.path,
+    deps.limits.ip('introspect'),
     asyncHandler(async (req: Request, res) => {
-      const { client, token, hint } = await readTokenRequest(req, res, deps.authenticateClient);
+      const { client, token, hint } = await readTokenRequest(req, res, deps, 'introspect');
       if (registeredAuthMethod(client) === 'none') throw new InvalidClientError('Public clients cannot use the introspection endpoint');
       const found = await findToken(token, hint, deps);
       // A token of a client or user disabled since it was issued is no longer active.

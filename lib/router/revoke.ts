@@ -18,8 +18,9 @@ export function mountRevocationEndpoint(
 ): void {
   router.post(
     deps.path,
+    deps.limits.ip('revoke'),
     asyncHandler(async (req: Request, res) => {
-      const { client, token, hint } = await readTokenRequest(req, res, deps.authenticateClient);
+      const { client, token, hint } = await readTokenRequest(req, res, deps, 'revoke');
       const found = await findToken(token, hint, deps);
       if (found) {
         // RFC 7009 §2.1: a token of another client is refused, and the client told so.

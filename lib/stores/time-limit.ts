@@ -32,7 +32,8 @@ function wrap<T extends object>(store: T, ms: number): T {
   return limited as T;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
+/** Rejects with `TemporarilyUnavailableError` when `work` has not settled after `ms`. */
+export function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TemporarilyUnavailableError(new Error(`store call ${name} took longer than ${ms} ms`))), ms);

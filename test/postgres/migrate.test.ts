@@ -7,12 +7,19 @@ import { DATABASE_URL, describeWithDatabase, schemaPool } from '../helpers/datab
 import { schemaName } from './pg-helpers';
 
 const ROOT = resolve(__dirname, '../..');
+/** Every migration this version ships, in order (version 2 comes from another branch). */
+const SHIPPED = [
+  { version: 1, name: '001_initial.sql' },
+  { version: 3, name: '003_rate_limits.sql' },
+];
+const VERSIONS = SHIPPED.map((m) => m.version);
 const TABLES = [
   'access_tokens',
   'authorization_codes',
   'clients',
   'consents',
   'interactions',
+  'rate_limits',
   'refresh_tokens',
   'revoked_families',
   'schema_migrations',
@@ -63,26 +70,24 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     await Promise.all(pools.map((pool) => pool.end()));
   });
 
-  it('ships migration 1 (001_initial.sql) and nothing else yet', () => {
-    expect(listMigrations().map(({ version, name }) => ({ version, name }))).toEqual([
-      { version: 1, name: '001_initial.sql' },
-    ]);
+  it('ships migrations 001_initial.sql and 003_rate_limits.sql, in order', () => {
+    expect(listMigrations().map(({ version, name }) => ({ version, name }))).toEqual(SHIPPED);
   });
 
-  it('creates every table on a fresh schema and returns [1]; a second run returns [] and changes nothing', async () => {
+  it('creates every table on a fresh schema and returns every version; a second run returns [] and changes nothing', async () => {
     const schema = schemaName('migrate_fresh');
     const pool = await fresh('migrate_fresh');
     expect(await tablesIn(pool, schema)).toEqual([]);
 
-    expect(await migrate(pool)).toEqual([1]);
+    expect(await migrate(pool)).toEqual(VERSIONS);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(SHIPPED);
     // Nothing leaked into another schema through the search_path.
     expect(await tablesIn(pool, 'public')).not.toContain('oauth_clients');
 
     expect(await migrate(pool)).toEqual([]);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(SHIPPED);
   });
 
   it('creates the keys and the family and expiry indexes', async () => {
@@ -104,6 +109,8 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
         'oauth_consents_pkey',
         'oauth_interactions_expires',
         'oauth_interactions_pkey',
+        'oauth_rate_limits_pkey',
+        'oauth_rate_limits_reset',
         'oauth_refresh_tokens_expires',
         'oauth_refresh_tokens_family',
         'oauth_refresh_tokens_pkey',
@@ -115,22 +122,22 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     );
   });
 
-  it('8 concurrent migrate() calls all succeed, exactly one applies version 1 (advisory lock)', async () => {
+  it('8 concurrent migrate() calls all succeed, exactly one applies the migrations (advisory lock)', async () => {
     const schema = schemaName('migrate_concurrent');
     const pool = await fresh('migrate_concurrent');
     const results = await Promise.all(Array.from({ length: 8 }, () => migrate(pool)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[1]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([VERSIONS]);
     expect(results.filter((r) => r.length === 0)).toHaveLength(7);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(SHIPPED);
   });
 
   it('a custom tablePrefix creates prefixed tables, which the stores then use', async () => {
     const schema = schemaName('migrate_prefix');
     const pool = await fresh('migrate_prefix');
-    expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual([1]);
+    expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual(VERSIONS);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `auth_${t}`));
-    expect(await appliedIn(pool, 'auth_')).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool, 'auth_')).toEqual(SHIPPED);
     expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual([]);
 
     const stores = createPostgresStores({ pool, tablePrefix: 'auth_' });
@@ -143,7 +150,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     expect((await pool.query('SELECT id FROM auth_clients')).rows).toEqual([{ id: 'prefixed-client' }]);
 
     // The default prefix is a separate set of tables with its own migration record.
-    expect(await migrate(pool)).toEqual([1]);
+    expect(await migrate(pool)).toEqual(VERSIONS);
     expect(await tablesIn(pool, schema)).toEqual(
       [...TABLES.map((t) => `auth_${t}`), ...TABLES.map((t) => `oauth_${t}`)].sort(),
     );
@@ -170,15 +177,15 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
   });
 
   describe('the CLI (lib/postgres/cli.ts)', () => {
-    it("prints 'applied migrations: 1', then 'schema is up to date' on the next run", async () => {
+    it("prints 'applied migrations: <every version>', then 'schema is up to date' on the next run", async () => {
       const schema = schemaName('migrate_cli');
       const pool = await fresh('migrate_cli');
       const env = cliEnv({ DATABASE_URL: DATABASE_URL as string, PGOPTIONS: `-c search_path=${schema}` });
 
-      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1\n', stderr: '' });
+      expect(await runCli(env)).toEqual({ code: 0, stdout: `applied migrations: ${VERSIONS.join(', ')}\n`, stderr: '' });
       expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
       expect(await runCli(env)).toEqual({ code: 0, stdout: 'schema is up to date\n', stderr: '' });
-      expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+      expect(await appliedIn(pool)).toEqual(SHIPPED);
     });
 
     it('takes the table prefix from OAUTH_TABLE_PREFIX', async () => {
@@ -189,7 +196,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
         PGOPTIONS: `-c search_path=${schema}`,
         OAUTH_TABLE_PREFIX: 'idp_',
       });
-      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1\n', stderr: '' });
+      expect(await runCli(env)).toEqual({ code: 0, stdout: `applied migrations: ${VERSIONS.join(', ')}\n`, stderr: '' });
       expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `idp_${t}`));
     });
 
