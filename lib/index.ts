@@ -19,18 +19,21 @@ export type { ConsentPage, LoginPage, RenderConsentPage, RenderLoginPage } from 
 
 export { createMemoryStores, MemoryTokenStore } from './stores/memory';
 export type { MemoryStores, MemoryStoresOptions, MemoryClientSeed, MemoryUserSeed } from './stores/memory';
-export { validateClientRecord } from './stores/validate-client';
+export { validateClientGroupRecord, validateClientRecord } from './stores/validate-client';
 export type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
+  ClientAdminStore,
   ClientAuthMethod,
   ClientGroupRecord,
+  ClientListQuery,
   ClientRecord,
   ClientStore,
   ConsentRecord,
   FamilyMember,
   InteractionRecord,
   GrantType,
+  ListQuery,
   RateLimitRule,
   RefreshTokenRecord,
   Stores,

@@ -11,7 +11,10 @@ assert.equal(typeof runStoreConformance, 'function', 'runStoreConformance');
 const migrations = listMigrations();
 assert.deepEqual(
   migrations.map((m) => [m.version, m.name]),
-  [[1, '001_initial.sql']],
+  [
+    [1, '001_initial.sql'],
+    [2, '002_client_groups.sql'],
+  ],
 );
 assert.match(migrations[0].sql, /CREATE TABLE \{\{prefix\}\}refresh_tokens/);
 console.log(

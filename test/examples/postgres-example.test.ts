@@ -60,8 +60,8 @@ describeWithDatabase('examples/postgres: the quickstart on PostgreSQL', () => {
   });
 
   describe('migrate and seed', () => {
-    it('migrate applies version 1 once, then finds nothing to do', () => {
-      expect(runs.migrated).toEqual([[1], []]);
+    it('migrate applies versions 1 and 2 once, then finds nothing to do', () => {
+      expect(runs.migrated).toEqual([[1, 2], []]);
     });
 
     it('seeding twice writes the same rows: clients upserted, users created once', async () => {
@@ -71,7 +71,10 @@ describeWithDatabase('examples/postgres: the quickstart on PostgreSQL', () => {
       ]);
       expect(runs.tables[1]).toEqual(runs.tables[0]);
       const { migrations, users } = runs.tables[1] as Awaited<ReturnType<typeof tables>>;
-      expect(migrations).toEqual([{ version: 1, name: '001_initial.sql' }]);
+      expect(migrations).toEqual([
+        { version: 1, name: '001_initial.sql' },
+        { version: 2, name: '002_client_groups.sql' },
+      ]);
       expect(users).toEqual([
         {
           id: 'user-demo',

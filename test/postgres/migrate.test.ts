@@ -7,11 +7,17 @@ import { DATABASE_URL, describeWithDatabase, schemaPool } from '../helpers/datab
 import { schemaName } from './pg-helpers';
 
 const ROOT = resolve(__dirname, '../..');
+const APPLIED = [
+  { version: 1, name: '001_initial.sql' },
+  { version: 2, name: '002_client_groups.sql' },
+];
 const TABLES = [
   'access_tokens',
   'authorization_codes',
+  'client_groups',
   'clients',
   'consents',
+  'deleted_clients',
   'interactions',
   'refresh_tokens',
   'revoked_families',
@@ -63,29 +69,27 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     await Promise.all(pools.map((pool) => pool.end()));
   });
 
-  it('ships migration 1 (001_initial.sql) and nothing else yet', () => {
-    expect(listMigrations().map(({ version, name }) => ({ version, name }))).toEqual([
-      { version: 1, name: '001_initial.sql' },
-    ]);
+  it('ships migrations 1 (001_initial.sql) and 2 (002_client_groups.sql), in order', () => {
+    expect(listMigrations().map(({ version, name }) => ({ version, name }))).toEqual(APPLIED);
   });
 
-  it('creates every table on a fresh schema and returns [1]; a second run returns [] and changes nothing', async () => {
+  it('creates every table on a fresh schema and returns [1, 2]; a second run returns [] and changes nothing', async () => {
     const schema = schemaName('migrate_fresh');
     const pool = await fresh('migrate_fresh');
     expect(await tablesIn(pool, schema)).toEqual([]);
 
-    expect(await migrate(pool)).toEqual([1]);
+    expect(await migrate(pool)).toEqual([1, 2]);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(APPLIED);
     // Nothing leaked into another schema through the search_path.
     expect(await tablesIn(pool, 'public')).not.toContain('oauth_clients');
 
     expect(await migrate(pool)).toEqual([]);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(APPLIED);
   });
 
-  it('creates the keys and the family and expiry indexes', async () => {
+  it('creates the keys, the family and expiry indexes, and the client paging indexes', async () => {
     const schema = schemaName('migrate_indexes');
     const pool = await fresh('migrate_indexes');
     await migrate(pool);
@@ -100,8 +104,12 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
         'oauth_authorization_codes_expires',
         'oauth_authorization_codes_family',
         'oauth_authorization_codes_pkey',
+        'oauth_client_groups_pkey',
+        'oauth_clients_group',
+        'oauth_clients_id_c',
         'oauth_clients_pkey',
         'oauth_consents_pkey',
+        'oauth_deleted_clients_pkey',
         'oauth_interactions_expires',
         'oauth_interactions_pkey',
         'oauth_refresh_tokens_expires',
@@ -115,22 +123,38 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     );
   });
 
-  it('8 concurrent migrate() calls all succeed, exactly one applies version 1 (advisory lock)', async () => {
+  it('8 concurrent migrate() calls all succeed, exactly one applies versions 1 and 2 (advisory lock)', async () => {
     const schema = schemaName('migrate_concurrent');
     const pool = await fresh('migrate_concurrent');
     const results = await Promise.all(Array.from({ length: 8 }, () => migrate(pool)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[1]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([[1, 2]]);
     expect(results.filter((r) => r.length === 0)).toHaveLength(7);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
-    expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool)).toEqual(APPLIED);
+  });
+
+  it('upgrades a version-1 schema that holds clients: migrate() applies [2], and the clients read back unchanged, with no group', async () => {
+    const pool = await fresh('migrate_upgrade');
+    const [initial] = listMigrations();
+    // What a database migrated by the previous release holds.
+    await pool.query('CREATE TABLE oauth_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await pool.query((initial as { sql: string }).sql.replaceAll('{{prefix}}', 'oauth_'));
+    await pool.query("INSERT INTO oauth_schema_migrations (version, name) VALUES (1, '001_initial.sql')");
+    await pool.query(`INSERT INTO oauth_clients (id, name, grants, scopes, disabled) VALUES ('old-client', 'Old', '{client_credentials}', '{read}', true)`);
+
+    expect(await migrate(pool)).toEqual([2]);
+    expect(await appliedIn(pool)).toEqual(APPLIED);
+    const stores = createPostgresStores({ pool });
+    expect(await stores.clients.findById('old-client')).toEqual({ id: 'old-client', name: 'Old', grants: ['client_credentials'], scopes: ['read'], disabled: true });
+    expect(await stores.clients.listClients({ limit: 10 })).toEqual([{ id: 'old-client', name: 'Old', grants: ['client_credentials'], scopes: ['read'], disabled: true }]);
   });
 
   it('a custom tablePrefix creates prefixed tables, which the stores then use', async () => {
     const schema = schemaName('migrate_prefix');
     const pool = await fresh('migrate_prefix');
-    expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual([1]);
+    expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual([1, 2]);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `auth_${t}`));
-    expect(await appliedIn(pool, 'auth_')).toEqual([{ version: 1, name: '001_initial.sql' }]);
+    expect(await appliedIn(pool, 'auth_')).toEqual(APPLIED);
     expect(await migrate(pool, { tablePrefix: 'auth_' })).toEqual([]);
 
     const stores = createPostgresStores({ pool, tablePrefix: 'auth_' });
@@ -143,7 +167,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     expect((await pool.query('SELECT id FROM auth_clients')).rows).toEqual([{ id: 'prefixed-client' }]);
 
     // The default prefix is a separate set of tables with its own migration record.
-    expect(await migrate(pool)).toEqual([1]);
+    expect(await migrate(pool)).toEqual([1, 2]);
     expect(await tablesIn(pool, schema)).toEqual(
       [...TABLES.map((t) => `auth_${t}`), ...TABLES.map((t) => `oauth_${t}`)].sort(),
     );
@@ -170,15 +194,15 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
   });
 
   describe('the CLI (lib/postgres/cli.ts)', () => {
-    it("prints 'applied migrations: 1', then 'schema is up to date' on the next run", async () => {
+    it("prints 'applied migrations: 1, 2', then 'schema is up to date' on the next run", async () => {
       const schema = schemaName('migrate_cli');
       const pool = await fresh('migrate_cli');
       const env = cliEnv({ DATABASE_URL: DATABASE_URL as string, PGOPTIONS: `-c search_path=${schema}` });
 
-      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1\n', stderr: '' });
+      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1, 2\n', stderr: '' });
       expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
       expect(await runCli(env)).toEqual({ code: 0, stdout: 'schema is up to date\n', stderr: '' });
-      expect(await appliedIn(pool)).toEqual([{ version: 1, name: '001_initial.sql' }]);
+      expect(await appliedIn(pool)).toEqual(APPLIED);
     });
 
     it('takes the table prefix from OAUTH_TABLE_PREFIX', async () => {
@@ -189,7 +213,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
         PGOPTIONS: `-c search_path=${schema}`,
         OAUTH_TABLE_PREFIX: 'idp_',
       });
-      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1\n', stderr: '' });
+      expect(await runCli(env)).toEqual({ code: 0, stdout: 'applied migrations: 1, 2\n', stderr: '' });
       expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `idp_${t}`));
     });
 
