@@ -28,11 +28,30 @@ export interface OAuthEventMap {
   /** The user allowed or denied a client on the consent page. */
   'consent.granted': OAuthEventBase & { clientId: string; userId: string; scope: string[] };
   'consent.denied': OAuthEventBase & { clientId: string; userId: string; scope: string[] };
+  /**
+   * The client management API changed a client or a group. `clientId`/`userId` are those of
+   * the admin's access token (who did it); `targetId` is the client or group changed.
+   */
+  'admin.changed': OAuthEventBase & { action: AdminAction; targetId: string };
   /** A request failed with a 5xx (the cause is logged through `logger`, not carried here). */
   'server.error': OAuthEventBase & { method: string; path: string; code: string };
 }
 
 export type OAuthEventName = keyof OAuthEventMap;
+
+/** What the client management API did (the `action` of an `admin.changed` event). */
+export type AdminAction =
+  | 'client.created'
+  | 'client.updated'
+  | 'client.disabled'
+  | 'client.enabled'
+  | 'client.secret_rotated'
+  | 'client.deleted'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.disabled'
+  | 'group.enabled'
+  | 'group.deleted';
 
 /**
  * The server's typed event emitter, for audit logs, alerts and metrics.

@@ -6,12 +6,15 @@
  */
 export { createOAuthServer } from './server';
 export { createResourceServer } from './bearer/resource-server';
+export { createClientAdminRouter } from './admin/client-admin-router';
+export type { ClientAdminRouterOptions } from './admin/client-admin-router';
+export type { AdminErrorCode } from './admin/admin-response';
 export type { ResourceServerOptions } from './bearer/resource-server';
 export type { RequireTokenOptions } from './bearer/require-token';
 export type { AccessTokenContext } from './bearer/access-token-context';
 export type { AuthorizationServerMetadata } from './router/metadata';
 export type { OAuthServer } from './server';
-export type { OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
+export type { AdminAction, OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { Logger } from './internal/logger';
 export type { AuthenticatedUser, AuthenticateUser } from './interaction/principal';

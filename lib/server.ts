@@ -9,6 +9,7 @@ import { registerPasswordGrant } from './grants/password';
 import { Interactions } from './interaction/interactions';
 import { registerRefreshTokenGrant } from './grants/refresh-token';
 import type { Logger } from './internal/logger';
+import { registerServerInternals } from './internal/server-internals';
 import { type OAuthServerOptions, resolveOptions } from './options';
 import { interactionTransactionStore, mountBrowserFlow } from './router/authorize';
 import { createBrowserErrorHandler } from './router/browser-errors';
@@ -179,7 +180,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     accounts: config.stores,
     serverAudience: config.audience,
   });
-  return {
+  const server: OAuthServer = {
     router,
     issuer: config.issuer,
     endpoints: {
@@ -195,4 +196,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     metadataHandler,
     forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),
   };
+  // For createClientAdminRouter(oauth): the stores and events, kept off the public object.
+  registerServerInternals(server, { stores: config.stores, emit, logger: config.logger });
+  return server;
 }
