@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import bcrypt from 'bcryptjs';
 import express, { type Express } from 'express';
 import request, { type Response } from 'supertest';
 import {
@@ -17,6 +18,8 @@ export const ADMIN = { id: 'back-office', secret: 'back-office-secret-0123456789
 /** A client whose tokens lack the admin scope. */
 export const READER = { id: 'reader', secret: 'reader-secret-0123456789abcdef' };
 export const SCOPE = 'clients:admin';
+/** Cost 4 keeps fixtures fast; the cost is part of the hash, so verification is real. */
+const ALICE_HASH = bcrypt.hashSync('alice-password', 4);
 
 export function adminStores(): Stores {
   return createMemoryStores({
@@ -26,7 +29,7 @@ export function adminStores(): Stores {
       { ...READER, grants: ['client_credentials'], scopes: ['read'] },
       { id: 'resource-server', secret: 'resource-server-secret-0123456789', grants: ['client_credentials'], canIntrospect: true },
     ],
-    users: [{ id: 'user-alice', username: 'alice', password: 'alice-password' }],
+    users: [{ id: 'user-alice', username: 'alice', passwordHash: ALICE_HASH }],
   });
 }
 
@@ -89,6 +92,19 @@ export function expectBearerChallenge(res: Response, status: number, error: stri
   expect(res.headers['cache-control']).toBe('no-store');
 }
 
+/** One validator per document (compiling the document is the slow part). */
+const validators = new Map<string, Ajv2020>();
+function ajvFor(doc: object): Ajv2020 {
+  const key = JSON.stringify(doc);
+  let ajv = validators.get(key);
+  if (!ajv) {
+    ajv = new Ajv2020({ strict: false, validateFormats: false });
+    ajv.addSchema(doc, 'openapi');
+    validators.set(key, ajv);
+  }
+  return ajv;
+}
+
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: Record<string, unknown> }> }> }>>; components: { responses: Record<string, unknown> } };
 
 /**
@@ -108,8 +124,7 @@ export async function expectDocumented(app: Express, mount: string, method: stri
     expect(res.text).toBe('');
     return;
   }
-  const ajv = new Ajv2020({ strict: false, validateFormats: false });
-  ajv.addSchema(doc, 'openapi');
+  const ajv = ajvFor(doc);
   const validate = ajv.compile(typeof schema.$ref === 'string' ? { $ref: `openapi${schema.$ref}` } : schema);
   if (!validate(res.body)) throw new Error(`${method} ${path} ${res.status} does not match the document: ${ajv.errorsText(validate.errors)}`);
 }
