@@ -33,6 +33,26 @@ export function adminStores(): Stores {
   });
 }
 
+/** A client body with every field the API takes (a chosen id that needs percent-encoding). */
+export const EVERY_FIELD = {
+  id: 'wé:rd id/1',
+  name: 'Everything',
+  tokenEndpointAuthMethod: 'client_secret_post',
+  grants: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
+  scopes: ['read', 'write'],
+  defaultScopes: ['read'],
+  accessTokenLifetime: 300,
+  refreshTokenLifetime: 86_400,
+  accessTokenFormat: 'opaque',
+  canIntrospect: true,
+  requirePkce: true,
+  firstParty: true,
+  disabled: false,
+  group: 'acme',
+  rateLimit: { limit: 10, windowSeconds: 60 },
+};
+
 export type AdminApp = Awaited<ReturnType<typeof makeAdminApp>>;
 
 /** The server with the admin router at /admin, and an admin token ready. */

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { hashClientSecret } from '../../lib';
 import { expectOAuthError, expectTokenResponse } from '../helpers/assertions';
 import { basic } from '../helpers/fixtures';
-import { type AdminApp, expectAdminError, expectDocumented, expectJson, makeAdminApp } from './admin-helpers';
+import { type AdminApp, EVERY_FIELD, expectAdminError, expectDocumented, expectJson, makeAdminApp } from './admin-helpers';
 
 const BILLING = { name: 'Billing', grants: ['client_credentials'], scopes: ['invoices', 'payments'] };
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
@@ -64,24 +64,7 @@ describe('POST /clients registers a client; its secret is shown once', () => {
 
   it('keeps every field it is given, and percent-encodes the id in Location', async () => {
     const t = await makeAdminApp();
-    const body = {
-      id: 'wé:rd id/1',
-      name: 'Everything',
-      tokenEndpointAuthMethod: 'client_secret_post',
-      grants: ['authorization_code', 'refresh_token'],
-      redirectUris: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
-      scopes: ['read', 'write'],
-      defaultScopes: ['read'],
-      accessTokenLifetime: 300,
-      refreshTokenLifetime: 86_400,
-      accessTokenFormat: 'opaque',
-      canIntrospect: true,
-      requirePkce: true,
-      firstParty: true,
-      disabled: false,
-      group: 'acme',
-      rateLimit: { limit: 10, windowSeconds: 60 },
-    };
+    const body = EVERY_FIELD;
     const res = await t.api.post('/clients', body);
     expectJson(res, 201, { client: body, client_secret: expect.stringMatching(SECRET) });
     expect(res.headers.location).toBe('/admin/clients/w%C3%A9%3Ard%20id%2F1');

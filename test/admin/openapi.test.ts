@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import request from 'supertest';
 import { createClientAdminRouter, createOAuthServer } from '../../lib';
 import { ISSUER, JWT_SECRET } from '../helpers/fixtures';
-import { adminStores, makeAdminApp } from './admin-helpers';
+import { adminStores, EVERY_FIELD, makeAdminApp } from './admin-helpers';
 
 type Operation = { operationId: string; security?: unknown[]; requestBody?: { content: Record<string, { schema: object }> }; responses: Record<string, unknown> };
 type Doc = { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
@@ -89,24 +89,7 @@ describe('the OpenAPI 3.1 document the router serves', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
     ajv.addSchema(doc, 'openapi');
     const valid = (schema: string, value: unknown) => ajv.validate({ $ref: `openapi#/components/schemas/${schema}` }, value);
-    const full = {
-      id: 'everything',
-      name: 'Everything',
-      tokenEndpointAuthMethod: 'client_secret_post',
-      grants: ['authorization_code', 'refresh_token'],
-      redirectUris: ['https://app.example/cb'],
-      scopes: ['read', 'write'],
-      defaultScopes: ['read'],
-      accessTokenLifetime: 300,
-      refreshTokenLifetime: 86_400,
-      accessTokenFormat: 'opaque',
-      canIntrospect: true,
-      requirePkce: true,
-      firstParty: true,
-      disabled: false,
-      group: 'acme',
-      rateLimit: { limit: 10, windowSeconds: 60 },
-    };
+    const full = EVERY_FIELD;
     expect(valid('ClientCreate', full)).toBe(true);
     expect(valid('Client', full)).toBe(true);
     expect(valid('ClientPatch', { name: null, scopes: ['invoices'], rateLimit: null })).toBe(true);
