@@ -39,7 +39,10 @@ export interface OAuthEventMap {
 
 export type OAuthEventName = keyof OAuthEventMap;
 
-/** What the client management API did (the `action` of an `admin.changed` event). */
+/**
+ * What the client management API did (the `action` of an `admin.changed` event).
+ * @example `oauth.events.on('admin.changed', (e) => { if (e.action === 'client.deleted') audit.warn(e) })`
+ */
 export type AdminAction =
   | 'client.created'
   | 'client.updated'

@@ -8,6 +8,7 @@ import { logServerError, setNoStore, toErrorDescription, toOAuthError } from '..
  * The `error` codes of the client management API: RFC 6749's `invalid_request`, RFC 7591
  * §3.2.2's `invalid_client_metadata` and `invalid_redirect_uri` for client bodies, and two of
  * its own for 404 and 409. Errors of authorization (401/403) are RFC 6750's, from requireToken.
+ * @example `{"error":"invalid_redirect_uri","error_description":"redirectUris[0]: must be an absolute URI without a fragment (RFC 6749 section 3.1.2)"}`
  */
 export type AdminErrorCode = 'invalid_request' | 'invalid_client_metadata' | 'invalid_redirect_uri' | 'not_found' | 'conflict';
 

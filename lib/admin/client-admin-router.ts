@@ -13,7 +13,10 @@ import { clientRoutes } from './client-routes';
 import { groupRoutes } from './group-routes';
 import { adminOpenApiDocument } from './openapi';
 
-/** Options of `createClientAdminRouter()`. */
+/**
+ * Options of `createClientAdminRouter()`.
+ * @example `createClientAdminRouter(oauth, { scope: 'ops:clients' })`
+ */
 export interface ClientAdminRouterOptions {
   /**
    * The scope an access token needs to use the API. Give it only to your administrators'

@@ -391,6 +391,7 @@ export interface Stores {
 /**
  * A client store with every optional method: what the client management API
  * (`createClientAdminRouter()`) needs, and what the memory and PostgreSQL stores are.
+ * @example `class MyClients implements ClientAdminStore { async findById(id) { ... } ... }`
  */
 export type ClientAdminStore = ClientStore &
   Required<Pick<ClientStore, 'findGroup' | 'createClient' | 'updateClient' | 'deleteClient' | 'listClients' | 'saveGroup' | 'listGroups' | 'deleteGroup'>>;
