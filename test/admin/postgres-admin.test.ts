@@ -129,5 +129,9 @@ describeWithDatabase('the client management API over PostgreSQL', () => {
     expect(await introspect(b, access_token)).toEqual({ active: false });
     expect((await request(b).get('/api').set('Authorization', `Bearer ${access_token}`)).status).toBe(401);
     expectAdminError(await a.api.post('/clients', { id: 'pg-doomed', grants: ['client_credentials'] }), 409, 'conflict', 'id: a client with this id exists or existed (the ids of deleted clients are not reused)');
+    // The host's own upsert is allowed to register the id again, on purpose.
+    await createPostgresStores({ pool: pools[0] as Pool }).clients.upsert({ id: 'pg-doomed', grants: ['password'] });
+    expect(await row('deleted_clients', 'pg-doomed')).toBeUndefined();
+    expectJson(await a.api.get('/clients/pg-doomed'), 200, { id: 'pg-doomed', grants: ['password'] });
   });
 });
