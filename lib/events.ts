@@ -41,11 +41,33 @@ export interface OAuthEventMap {
     username?: string;
     realm?: string;
   };
+  /**
+   * The client management API changed a client or a group. `clientId`/`userId` are those of
+   * the admin's access token (who did it); `targetId` is the client or group changed.
+   */
+  'admin.changed': OAuthEventBase & { action: AdminAction; targetId: string };
   /** A request failed with a 5xx (the cause is logged through `logger`, not carried here). */
   'server.error': OAuthEventBase & { method: string; path: string; code: string };
 }
 
 export type OAuthEventName = keyof OAuthEventMap;
+
+/**
+ * What the client management API did (the `action` of an `admin.changed` event).
+ * @example `oauth.events.on('admin.changed', (e) => { if (e.action === 'client.deleted') audit.warn(e) })`
+ */
+export type AdminAction =
+  | 'client.created'
+  | 'client.updated'
+  | 'client.disabled'
+  | 'client.enabled'
+  | 'client.secret_rotated'
+  | 'client.deleted'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.disabled'
+  | 'group.enabled'
+  | 'group.deleted';
 
 /**
  * The server's typed event emitter, for audit logs, alerts and metrics.

@@ -6,12 +6,15 @@
  */
 export { createOAuthServer } from './server';
 export { createResourceServer } from './bearer/resource-server';
+export { createClientAdminRouter } from './admin/client-admin-router';
+export type { ClientAdminRouterOptions } from './admin/client-admin-router';
+export type { AdminErrorCode } from './admin/admin-response';
 export type { ResourceServerOptions } from './bearer/resource-server';
 export type { RequireTokenOptions } from './bearer/require-token';
 export type { AccessTokenContext } from './bearer/access-token-context';
 export type { AuthorizationServerMetadata } from './router/metadata';
 export type { OAuthServer } from './server';
-export type { OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
+export type { AdminAction, OAuthEventBase, OAuthEventMap, OAuthEventName, OAuthEvents } from './events';
 export type { OAuthServerOptions, SigningOptions, SecretSigningOptions, KeySigningOptions } from './options';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics-options';
 export type { IpRateLimits, RateLimitedEndpoint, RateLimitKind, RateLimitOptions, RateLimitStore } from './rate-limit/options';
@@ -21,18 +24,21 @@ export type { ConsentPage, LoginPage, RenderConsentPage, RenderLoginPage } from 
 
 export { createMemoryStores, MemoryTokenStore } from './stores/memory';
 export type { MemoryStores, MemoryStoresOptions, MemoryClientSeed, MemoryUserSeed } from './stores/memory';
-export { validateClientRecord } from './stores/validate-client';
+export { validateClientGroupRecord, validateClientRecord } from './stores/validate-client';
 export type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
+  ClientAdminStore,
   ClientAuthMethod,
   ClientGroupRecord,
+  ClientListQuery,
   ClientRecord,
   ClientStore,
   ConsentRecord,
   FamilyMember,
   InteractionRecord,
   GrantType,
+  ListQuery,
   RateLimitRule,
   RefreshTokenRecord,
   Stores,

@@ -9,6 +9,7 @@ import { registerPasswordGrant } from './grants/password';
 import { Interactions } from './interaction/interactions';
 import { registerRefreshTokenGrant } from './grants/refresh-token';
 import type { Logger } from './internal/logger';
+import { registerServerInternals } from './internal/server-internals';
 import { type OAuthServerOptions, resolveOptions } from './options';
 import { interactionTransactionStore, mountBrowserFlow } from './router/authorize';
 import { createBrowserErrorHandler } from './router/browser-errors';
@@ -210,7 +211,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     accounts: config.stores,
     serverAudience: config.audience,
   });
-  return {
+  const server: OAuthServer = {
     router,
     issuer: config.issuer,
     endpoints: {
@@ -227,4 +228,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     forgetConsent: (userId, clientId) => config.stores.tokens.deleteConsent(userId, clientId),
     metricsHandler: metrics ? metrics.handler : metricsDisabledHandler,
   };
+  // For createClientAdminRouter(oauth): the stores and events, kept off the public object.
+  registerServerInternals(server, { stores: config.stores, emit, logger: config.logger });
+  return server;
 }

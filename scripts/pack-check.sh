@@ -14,7 +14,7 @@
 #   (f) the bin express-oauth2-provider-migrate is installed and, without DATABASE_URL, prints
 #       its usage error and exits 2;
 #   (g) only when DATABASE_URL is set (CI sets it): the installed bin migrates a fresh database
-#       (CREATE DATABASE pack_check_<random>, dropped afterwards): "applied migrations: 1, 3",
+#       (CREATE DATABASE pack_check_<random>, dropped afterwards): "applied migrations: 1, 2, 3",
 #       then "schema is up to date".
 # The scratch app lives in a fresh temp dir outside the repo and installs the tarball with
 # express@5, pg@8, typescript@7, @types/node@20, @types/express@5 and @types/pg@8 from the
@@ -61,7 +61,7 @@ step "tarball $TARBALL_NAME ($(du -k "$TARBALL" | cut -f1) kB)"
 # --- (d) tarball contents ---------------------------------------------------------------------
 tar -tzf "$TARBALL" | sed 's|^package/||' | sort >"$WORK/contents.txt"
 for f in dist/index.js dist/index.d.ts README.md LICENSE CHANGELOG.md package.json \
-  dist/postgres/index.js dist/postgres/index.d.ts dist/postgres/cli.js dist/postgres/migrations/001_initial.sql \
+  dist/postgres/index.js dist/postgres/index.d.ts dist/postgres/cli.js dist/postgres/migrations/001_initial.sql dist/postgres/migrations/002_client_groups.sql \
   dist/postgres/migrations/003_rate_limits.sql \
   dist/testing/index.js dist/testing/index.d.ts; do
   grep -qxF "$f" "$WORK/contents.txt" || fail "(d) tarball lacks $f"
@@ -185,10 +185,10 @@ else
     out="$(cd "$APP" && DATABASE_URL="$url" timeout 60 "$BIN" 2>&1)" || rc=$?
     rc2=0
     out2="$(cd "$APP" && DATABASE_URL="$url" timeout 60 "$BIN" 2>&1)" || rc2=$?
-    if [[ $rc == 0 && "$out" == "applied migrations: 1, 3" && $rc2 == 0 && "$out2" == "schema is up to date" ]]; then
+    if [[ $rc == 0 && "$out" == "applied migrations: 1, 2, 3" && $rc2 == 0 && "$out2" == "schema is up to date" ]]; then
       step "(g) bin on fresh database $name: \"$out\", then \"$out2\""
     else
-      fail "(g) bin on a fresh database: expected \"applied migrations: 1, 3\" then \"schema is up to date\" (exit 0), got exit $rc \"$out\", then exit $rc2 \"$out2\""
+      fail "(g) bin on a fresh database: expected \"applied migrations: 1, 2, 3\" then \"schema is up to date\" (exit 0), got exit $rc \"$out\", then exit $rc2 \"$out2\""
     fi
     if (cd "$APP" && node pg-admin.cjs drop "$name"); then
       SCRATCH_DB=""

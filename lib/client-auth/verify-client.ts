@@ -1,4 +1,5 @@
 import { InvalidClientError } from '../errors';
+import { clientRefusal } from '../stores/client-status';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
 import { verifyClientSecret } from '../tokens/secrets';
 
@@ -30,7 +31,9 @@ export function createClientVerifier(clients: ClientStore): VerifyClient {
         throw new InvalidClientError();
       }
     }
-    if (client.disabled) throw new InvalidClientError('The client is disabled');
+    // Only after the secret: whether a client is disabled is no business of a caller without it.
+    const refusal = await clientRefusal(clients, client);
+    if (refusal !== undefined) throw new InvalidClientError(refusal);
     return client;
   };
 }

@@ -6,6 +6,7 @@
  */
 export { createPostgresStores } from './postgres-stores';
 export type { PostgresStores, PostgresStoresOptions, Queryable } from './postgres-stores';
+export type { PostgresClientStore } from './postgres-clients';
 export { listMigrations, migrate } from './migrate';
 export type { MigrationPool } from './migrate';
 export { createPostgresRateLimitStore } from './rate-limit-store';

@@ -1,11 +1,8 @@
 import { ConfigurationError, TemporarilyUnavailableError } from '../errors';
 import { type Logger, stderrLogger } from '../internal/logger';
-import { validateClientRecord } from '../stores/validate-client';
 import type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
-  ClientRecord,
-  ClientStore,
   ConsentRecord,
   InteractionRecord,
   RefreshTokenRecord,
@@ -17,6 +14,8 @@ import type {
 } from '../stores/types';
 import { validateTablePrefix } from './migrate';
 import { listenForPoolErrors } from './pool-errors';
+import { createPostgresClientStore, type PostgresClientStore } from './postgres-clients';
+import { nullify, set } from './sql-values';
 
 /** The part of a `pg` Pool this adapter uses (a `pg.Pool` fits; so does a compatible wrapper). */
 export interface Queryable {
@@ -37,10 +36,8 @@ export interface PostgresStoresOptions {
 
 /** The PostgreSQL stores, plus what hosts need around them. */
 export interface PostgresStores extends Stores {
-  clients: ClientStore & {
-    /** Inserts or replaces a client (validated like the in-memory seed; secrets as hashes only). */
-    upsert(client: ClientRecord): Promise<void>;
-  };
+  /** Clients and groups, with every write method (the client management API's) and `upsert`. */
+  clients: PostgresClientStore;
   users: UserStore & {
     /** Inserts or replaces a user (`passwordHash` from `hashPassword()`). */
     upsert(user: UserRecord): Promise<void>;
@@ -82,40 +79,7 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
   };
   const alive = (alias: string) => `NOT EXISTS (SELECT 1 FROM ${p}revoked_families r WHERE r.id = ${alias}.family_id)`;
 
-  const clients: PostgresStores['clients'] = {
-    async findById(id) {
-      const { rows } = await q(`SELECT * FROM ${p}clients WHERE id = $1`, [id]);
-      return rows[0] && toClient(rows[0]);
-    },
-    async upsert(client) {
-      validateClientRecord(client, 'client');
-      await q(
-        `INSERT INTO ${p}clients (id, name, secret_hash, token_endpoint_auth_method, grants, redirect_uris, scopes, default_scopes,
-           access_token_lifetime, refresh_token_lifetime, access_token_format, can_introspect, require_pkce, first_party, disabled)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-         ON CONFLICT (id) DO UPDATE SET name=$2, secret_hash=$3, token_endpoint_auth_method=$4, grants=$5, redirect_uris=$6,
-           scopes=$7, default_scopes=$8, access_token_lifetime=$9, refresh_token_lifetime=$10, access_token_format=$11,
-           can_introspect=$12, require_pkce=$13, first_party=$14, disabled=$15`,
-        [
-          client.id,
-          client.name,
-          client.secretHash,
-          client.tokenEndpointAuthMethod,
-          client.grants,
-          client.redirectUris,
-          client.scopes,
-          client.defaultScopes,
-          client.accessTokenLifetime,
-          client.refreshTokenLifetime,
-          client.accessTokenFormat,
-          client.canIntrospect,
-          client.requirePkce,
-          client.firstParty,
-          client.disabled,
-        ].map(nullify),
-      );
-    },
-  };
+  const clients = createPostgresClientStore(q, p);
 
   const users: PostgresStores['users'] = {
     async findByUsername(username: string, context: UserContext) {
@@ -272,36 +236,6 @@ function isUnavailable(err: unknown): boolean {
     code.startsWith('08') ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(message)
   );
-}
-
-/** Absent optional fields are SQL NULL (never the string "undefined"). */
-function nullify(value: unknown): unknown {
-  return value === undefined ? null : value;
-}
-
-function set<T extends object>(target: T, key: string, value: unknown): void {
-  if (value !== null && value !== undefined) (target as Record<string, unknown>)[key] = value;
-}
-
-function toClient(row: Record<string, unknown>): ClientRecord {
-  const client = { id: row.id as string, grants: row.grants as ClientRecord['grants'] } as ClientRecord;
-  const fields: [keyof ClientRecord, string][] = [
-    ['name', 'name'],
-    ['secretHash', 'secret_hash'],
-    ['tokenEndpointAuthMethod', 'token_endpoint_auth_method'],
-    ['redirectUris', 'redirect_uris'],
-    ['scopes', 'scopes'],
-    ['defaultScopes', 'default_scopes'],
-    ['accessTokenLifetime', 'access_token_lifetime'],
-    ['refreshTokenLifetime', 'refresh_token_lifetime'],
-    ['accessTokenFormat', 'access_token_format'],
-    ['canIntrospect', 'can_introspect'],
-    ['requirePkce', 'require_pkce'],
-    ['firstParty', 'first_party'],
-    ['disabled', 'disabled'],
-  ];
-  for (const [field, column] of fields) set(client, field, row[column]);
-  return client;
 }
 
 function toUser(row: Record<string, unknown>): UserRecord {

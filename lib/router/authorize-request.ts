@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { InvalidRequestError, OAuthError, UnauthorizedClientError, UnsupportedResponseTypeError } from '../errors';
 import { registeredAuthMethod } from '../client-auth/verify-client';
+import { clientRefusal } from '../stores/client-status';
 import type { ClientRecord, ClientStore } from '../stores/types';
 import { isPkceValue } from '../tokens/pkce';
 import { hasFragment, isRegisteredRedirectUri } from '../tokens/redirect-uri';
@@ -66,7 +67,8 @@ export async function validateAuthorizeRequest(
   if (!clientId) throw new UnredirectableError('The request has no client_id.');
   const client = await clients.findById(clientId);
   if (!client) throw new UnredirectableError('The client is not registered with this server.');
-  if (client.disabled) throw new UnredirectableError('The client is disabled.');
+  const refusal = await clientRefusal(clients, client);
+  if (refusal !== undefined) throw new UnredirectableError(`${refusal}.`);
   const redirectUri = single('redirect_uri');
   if (!redirectUri) throw new UnredirectableError('The request has no redirect_uri.');
   if (hasFragment(redirectUri)) throw new UnredirectableError('The redirect_uri must not contain a fragment.');

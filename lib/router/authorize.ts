@@ -13,6 +13,7 @@ import type { Emit } from '../events';
 import type { OAuthErrorCode } from '../errors';
 import { setOutcome } from '../metrics/outcome';
 import type { RateLimits } from '../rate-limit/rate-limits';
+import { clientRefusal } from '../stores/client-status';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
 import { verifyPassword } from '../tokens/passwords';
@@ -156,7 +157,9 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
     const record = await o.interactions.load(req, id);
     setRedirectTarget(req, { redirectUri: record.redirectUri, responseType: record.responseType, state: record.state });
     const client = await o.stores.clients.findById(record.clientId);
-    if (!client || client.disabled) throw new InteractionError('The application is no longer available.');
+    if (!client || (await clientRefusal(o.stores.clients, client)) !== undefined) {
+      throw new InteractionError('The application is no longer available.');
+    }
     return { id: id as string, record, client };
   };
 

@@ -41,7 +41,7 @@ export async function readParams(req: Request): Promise<Params> {
   return type.name === 'application/json' ? fromJson(text) : fromForm(text);
 }
 
-function mediaType(header: string | undefined): { name: string; charset?: string } {
+export function mediaType(header: string | undefined): { name: string; charset?: string } {
   if (header === undefined) return { name: '' };
   const [name = '', ...parameters] = header.split(';');
   let charset: string | undefined;
@@ -53,11 +53,11 @@ function mediaType(header: string | undefined): { name: string; charset?: string
 }
 
 /** True when a body parser of the host's already read the stream (both body-parser 1 and 2). */
-function isConsumed(req: Request): boolean {
+export function isConsumed(req: Request): boolean {
   return (req as { _body?: boolean })._body === true || req.readableEnded || (req.complete && !req.readable);
 }
 
-function readBody(req: Request, declared: number): Promise<string> {
+export function readBody(req: Request, declared: number): Promise<string> {
   if (declared > MAX_BODY_BYTES) {
     req.resume(); // drain without buffering
     return Promise.reject(new InvalidRequestError('The request body is too large'));
@@ -126,7 +126,7 @@ function fromJson(text: string): Params {
 }
 
 /** The keys of the outermost object of a JSON text that JSON.parse already accepted. */
-function topLevelKeys(text: string): string[] {
+export function topLevelKeys(text: string): string[] {
   const keys: string[] = [];
   const string = /"(?:[^"\\]|\\.)*"/y;
   let depth = 0;

@@ -4,11 +4,13 @@ import { warnOnce } from '../internal/once-warn';
 import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
 import { isPasswordHash } from '../tokens/passwords';
 import { hashClientSecret } from '../tokens/secrets';
+import { cloneRecord } from './clone-record';
+import { loadGroups, MemoryClientStore } from './memory-clients';
 import type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
+  ClientGroupRecord,
   ClientRecord,
-  ClientStore,
   ConsentRecord,
   InteractionRecord,
   FamilyMember,
@@ -33,6 +35,8 @@ export interface MemoryStoresOptions {
   clients?: MemoryClientSeed[];
   /** Users to register. Plain passwords are bcrypt-hashed (cost 10) at once and not kept. */
   users?: MemoryUserSeed[];
+  /** Client groups (`ClientRecord.group` names one); a client whose group is missing is refused. @defaultValue `[]` */
+  groups?: ClientGroupRecord[];
   /** How often expired codes and tokens are dropped, in milliseconds. @defaultValue `60000` */
   purgeIntervalMs?: number;
 }
@@ -58,7 +62,7 @@ export interface MemoryStores extends Stores {
  */
 export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryStores {
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options', 'must be an object');
-  rejectUnknownKeys(options, ['clients', 'users', 'purgeIntervalMs'], '');
+  rejectUnknownKeys(options, ['clients', 'users', 'groups', 'purgeIntervalMs'], '');
   if (process.env.NODE_ENV === 'production') {
     warnOnce(
       'EOP_MEMORY_STORE',
@@ -70,7 +74,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemorySto
     throw new ConfigurationError('purgeIntervalMs', 'must be a whole number of milliseconds, at least 1000');
   }
   return {
-    clients: new MemoryClientStore(loadClients(options.clients ?? [])),
+    clients: new MemoryClientStore(loadClients(options.clients ?? []), loadGroups(options.groups ?? [])),
     users: new MemoryUserStore(loadUsers(options.users ?? [])),
     tokens: new MemoryTokenStore(purgeIntervalMs),
   };
@@ -128,19 +132,6 @@ function loadUsers(seed: MemoryUserSeed[]): UserRecord[] {
     // Seeding is a startup step; hashing synchronously keeps createMemoryStores() synchronous.
     return password === undefined ? rest : { ...rest, passwordHash: bcrypt.hashSync(password, 10) };
   });
-}
-
-class MemoryClientStore implements ClientStore {
-  private readonly byId: Map<string, ClientRecord>;
-
-  constructor(clients: ClientRecord[]) {
-    this.byId = new Map(clients.map((c) => [c.id, c]));
-  }
-
-  async findById(clientId: string): Promise<ClientRecord | undefined> {
-    const client = this.byId.get(clientId);
-    return client && cloneRecord(client);
-  }
 }
 
 class MemoryUserStore implements UserStore {
@@ -301,20 +292,6 @@ export class MemoryTokenStore implements TokenStore {
     record.consumedAt = new Date(at.getTime());
     return true;
   }
-}
-
-/**
- * Copies a flat record: Dates and arrays are copied, so nothing stored can be mutated from
- * outside. Not structuredClone: its Dates belong to Node's main realm, so under a test
- * runner's VM context `value instanceof Date` would be false for records we hand back.
- */
-function cloneRecord<T extends object>(record: T): T {
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    copy[key] = value instanceof Date ? new Date(value.getTime()) : Array.isArray(value) ? [...value] : value;
-  }
-  return copy as T;
 }
 
 function consentKey(userId: string, clientId: string): string {

@@ -240,6 +240,62 @@ export interface ClientStore {
    * whose clients have groups.
    */
   findGroup?(groupId: string): Promise<ClientGroupRecord | undefined>;
+
+  // The write methods below are optional: only the client management API
+  // (`createClientAdminRouter()`) calls them, and it needs all of them.
+
+  /**
+   * Called by the admin API's `POST /clients` with a validated record whose secret is already
+   * hashed. Persist every field. Resolves `true` when inserted, `false` (inserting nothing)
+   * when the id is taken or was ever deleted: a deleted client's id is never registered
+   * again, so its old tokens and consents cannot come back to life. Must be atomic: of many
+   * concurrent creates of one id, exactly one resolves `true`.
+   */
+  createClient?(client: ClientRecord): Promise<boolean>;
+  /**
+   * Called by the admin API to change a client (`PATCH`, disable, enable, secret rotation)
+   * with the whole new record, already validated. Replace every field: a field absent from
+   * `client` must be absent afterwards. Resolves `false` (changing nothing) if there is no
+   * such client.
+   */
+  updateClient?(client: ClientRecord): Promise<boolean>;
+  /**
+   * Called by the admin API's `DELETE /clients/:id`. Removes the client (its secret hash with
+   * it) and remembers the id as deleted, so that `createClient` refuses it from then on.
+   * Resolves `true` if a client was deleted, `false` if there was none.
+   */
+  deleteClient?(clientId: string): Promise<boolean>;
+  /**
+   * Called by the admin API's `GET /clients`: up to `limit` clients whose id sorts after
+   * `after` (all when it is absent), ordered by id in byte order of its UTF-8 encoding (SQL:
+   * `ORDER BY id COLLATE "C"`), so that paging is stable; only those of `group` when given.
+   * Also called with `{ group, limit: 1 }` before a group is deleted, to refuse deleting a
+   * group that still has clients.
+   */
+  listClients?(query: ClientListQuery): Promise<ClientRecord[]>;
+  /** Called by the admin API's `PUT /groups/:id`, disable and enable: insert or replace the group, every field. */
+  saveGroup?(group: ClientGroupRecord): Promise<void>;
+  /** Called by the admin API's `GET /groups`: like `listClients`, for groups (no `group` filter). */
+  listGroups?(query: ListQuery): Promise<ClientGroupRecord[]>;
+  /**
+   * Called by the admin API's `DELETE /groups/:id` once no client names the group. Resolves
+   * `true` if a group was deleted, `false` if there was none.
+   */
+  deleteGroup?(groupId: string): Promise<boolean>;
+}
+
+/** A page request of the store's list methods. */
+export interface ListQuery {
+  /** Only records whose id sorts after this one (the last id of the previous page). */
+  after?: string;
+  /** At most this many records (the admin API asks for 1 to 101). */
+  limit: number;
+}
+
+/** A page request of `ClientStore.listClients`. */
+export interface ClientListQuery extends ListQuery {
+  /** Only clients of this group. */
+  group?: string;
 }
 
 /** Looks up resource owners. */
@@ -331,3 +387,11 @@ export interface Stores {
   users: UserStore;
   tokens: TokenStore;
 }
+
+/**
+ * A client store with every optional method: what the client management API
+ * (`createClientAdminRouter()`) needs, and what the memory and PostgreSQL stores are.
+ * @example `class MyClients implements ClientAdminStore { async findById(id) { ... } ... }`
+ */
+export type ClientAdminStore = ClientStore &
+  Required<Pick<ClientStore, 'findGroup' | 'createClient' | 'updateClient' | 'deleteClient' | 'listClients' | 'saveGroup' | 'listGroups' | 'deleteGroup'>>;

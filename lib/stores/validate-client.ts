@@ -2,11 +2,12 @@ import { ConfigurationError } from '../errors';
 import { isNonEmptyString, isObject, rejectUnknownKeys, validateLifetime } from '../options';
 import { isScopeToken } from '../tokens/scope';
 import { isClientSecretHash } from '../tokens/secrets';
-import type { ClientAuthMethod, ClientRecord, GrantType } from './types';
+import type { ClientAuthMethod, ClientGroupRecord, ClientRecord, GrantType } from './types';
 
 const GRANTS: readonly GrantType[] = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'];
 const METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
-const CLIENT_KEYS = [
+/** Every field of a `ClientRecord`. */
+export const CLIENT_KEYS = [
   'id',
   'name',
   'secretHash',
@@ -86,6 +87,29 @@ export function validateClientRecord(client: ClientRecord, path: string): void {
   if (redirecting && (client.redirectUris ?? []).length === 0) {
     throw new ConfigurationError(`${path}.redirectUris`, 'must list at least one URI for authorization_code or implicit');
   }
+}
+
+const GROUP_KEYS = ['id', 'name', 'disabled', 'rateLimit'];
+
+/**
+ * Checks that a client group record is well formed (the memory stores' `groups` seed, the
+ * admin API, the PostgreSQL adapter's `saveGroup`). `path` prefixes the option path in the error.
+ *
+ * @throws ConfigurationError naming the offending field.
+ * @example
+ * ```ts
+ * validateClientGroupRecord({ id: 'acme', name: 'ACME Corp', rateLimit: { limit: 600, windowSeconds: 60 } }, 'group');
+ * ```
+ */
+export function validateClientGroupRecord(group: ClientGroupRecord, path: string): void {
+  if (!isObject(group)) throw new ConfigurationError(path, 'must be an object');
+  rejectUnknownKeys(group, GROUP_KEYS, `${path}.`);
+  if (!isNonEmptyString(group.id)) throw new ConfigurationError(`${path}.id`, 'must be a non-empty string');
+  if (group.name !== undefined && typeof group.name !== 'string') throw new ConfigurationError(`${path}.name`, 'must be a string');
+  if (group.disabled !== undefined && typeof group.disabled !== 'boolean') {
+    throw new ConfigurationError(`${path}.disabled`, 'must be a boolean');
+  }
+  if (group.rateLimit !== undefined) validateRateLimitRule(group.rateLimit, `${path}.rateLimit`);
 }
 
 /** A rate-limit rule: `{ limit, windowSeconds }`, both whole numbers. */

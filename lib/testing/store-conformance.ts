@@ -10,6 +10,8 @@ import type {
   Stores,
   UserRecord,
 } from '../stores/types';
+import { assertRecord } from './assert-record';
+import { describeClientStoreWrites } from './client-store-conformance';
 
 type Suite = (name: string, fn: () => void) => void;
 type Test = (name: string, fn: () => Promise<void>) => void;
@@ -31,6 +33,13 @@ export interface StoreConformanceOptions {
   concurrency?: number;
   /** If your token store can purge, how: the kit checks it drops only expired records. */
   purgeExpired?: (stores: Stores) => Promise<unknown>;
+  /**
+   * Your ClientStore has the optional methods (`findGroup` and the writes the client
+   * management API uses: `createClient`, `updateClient`, `deleteClient`, `listClients`,
+   * `saveGroup`, `listGroups`, `deleteGroup`): the kit then checks their contract too.
+   * @defaultValue `false`
+   */
+  clientWrites?: boolean;
 }
 
 /**
@@ -67,6 +76,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       requirePkce: true,
       firstParty: false,
       disabled: false,
+      group: `group-${id}`,
+      rateLimit: { limit: 100, windowSeconds: 60 },
     };
     const minimal: ClientRecord = { id: `minimal-${id}`, grants: ['client_credentials'], secretHash: client.secretHash };
     const user: UserRecord = {
@@ -268,6 +279,8 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
     });
 
+    if (options.clientWrites) describeClientStoreWrites(describe, it, setup, n);
+
     if (options.purgeExpired) {
       const purge = options.purgeExpired;
       describe('TokenStore: purging', () => {
@@ -282,25 +295,4 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
     }
   });
-}
-
-/**
- * Deep equality where Dates compare by instant (a database driver's Dates may come from
- * another realm) and must really be Dates, and where absent optional fields must be absent
- * (not `null`, not `undefined` keys).
- */
-function assertRecord(actual: unknown, expected: object): void {
-  assert.ok(actual, 'record found');
-  const normalize = (value: unknown): unknown => {
-    if (Object.prototype.toString.call(value) === '[object Date]') return { date: (value as Date).getTime() };
-    if (Array.isArray(value)) return value.map(normalize);
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, normalize(v)]));
-    }
-    return value;
-  };
-  for (const [key, value] of Object.entries(actual as object)) {
-    assert.notEqual(value, null, `${key} must be absent rather than null`);
-  }
-  assert.deepEqual(normalize(actual), normalize(expected));
 }

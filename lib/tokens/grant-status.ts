@@ -1,3 +1,4 @@
+import { clientRefusal } from '../stores/client-status';
 import type { FamilyMember, Stores } from '../stores/types';
 
 /**
@@ -11,6 +12,6 @@ export async function isGrantAllowed(stores: Pick<Stores, 'clients' | 'users'>, 
     stores.clients.findById(record.clientId),
     record.userId === undefined ? undefined : stores.users.findById(record.userId, { realm: record.realm }),
   ]);
-  if (!client || client.disabled) return false;
+  if (!client || (await clientRefusal(stores.clients, client)) !== undefined) return false;
   return record.userId === undefined || (user !== undefined && !user.disabled);
 }

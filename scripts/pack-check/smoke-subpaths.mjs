@@ -14,6 +14,7 @@ assert.deepEqual(
   migrations.map((m) => [m.version, m.name]),
   [
     [1, '001_initial.sql'],
+    [2, '002_client_groups.sql'],
     [3, '003_rate_limits.sql'],
   ],
 );

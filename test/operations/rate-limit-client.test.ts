@@ -153,10 +153,4 @@ describe("a client group's budget (ClientGroupRecord.rateLimit via ClientStore.f
     await sequentially(2, () => cc(app, ACME_2));
     expectRateLimited(await cc(app, ACME_2), 60, clientRefusal(2, 60, 60));
   });
-
-  it('is skipped for a store without findGroup', async () => {
-    const stores = seedRateLimitStores([machine(ACME_1, { group: 'acme' })]);
-    const { app } = rateLimitedApp({ ...ALL_OFF, client: { limit: 100, windowSeconds: 60 } }, {}, stores);
-    for (const res of await sequentially(6, () => cc(app, ACME_1))) expectIssued(res);
-  });
 });

@@ -7,17 +7,20 @@ import { DATABASE_URL, describeWithDatabase, schemaPool } from '../helpers/datab
 import { schemaName } from './pg-helpers';
 
 const ROOT = resolve(__dirname, '../..');
-/** Every migration this version ships, in order (version 2 comes from another branch). */
+/** Every migration this version ships, in order. */
 const SHIPPED = [
   { version: 1, name: '001_initial.sql' },
+  { version: 2, name: '002_client_groups.sql' },
   { version: 3, name: '003_rate_limits.sql' },
 ];
 const VERSIONS = SHIPPED.map((m) => m.version);
 const TABLES = [
   'access_tokens',
   'authorization_codes',
+  'client_groups',
   'clients',
   'consents',
+  'deleted_clients',
   'interactions',
   'rate_limits',
   'refresh_tokens',
@@ -70,7 +73,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     await Promise.all(pools.map((pool) => pool.end()));
   });
 
-  it('ships migrations 001_initial.sql and 003_rate_limits.sql, in order', () => {
+  it('ships migrations 001_initial.sql, 002_client_groups.sql and 003_rate_limits.sql, in order', () => {
     expect(listMigrations().map(({ version, name }) => ({ version, name }))).toEqual(SHIPPED);
   });
 
@@ -90,7 +93,7 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     expect(await appliedIn(pool)).toEqual(SHIPPED);
   });
 
-  it('creates the keys and the family and expiry indexes', async () => {
+  it('creates the keys, the family and expiry indexes, and the client paging indexes', async () => {
     const schema = schemaName('migrate_indexes');
     const pool = await fresh('migrate_indexes');
     await migrate(pool);
@@ -105,8 +108,12 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
         'oauth_authorization_codes_expires',
         'oauth_authorization_codes_family',
         'oauth_authorization_codes_pkey',
+        'oauth_client_groups_pkey',
+        'oauth_clients_group',
+        'oauth_clients_id_c',
         'oauth_clients_pkey',
         'oauth_consents_pkey',
+        'oauth_deleted_clients_pkey',
         'oauth_interactions_expires',
         'oauth_interactions_pkey',
         'oauth_rate_limits_pkey',
@@ -130,6 +137,22 @@ describeWithDatabase('PostgreSQL migrations: migrate() and express-oauth2-provid
     expect(results.filter((r) => r.length === 0)).toHaveLength(7);
     expect(await tablesIn(pool, schema)).toEqual(TABLES.map((t) => `oauth_${t}`));
     expect(await appliedIn(pool)).toEqual(SHIPPED);
+  });
+
+  it('upgrades a version-1 schema that holds clients: migrate() applies [2, 3], and the clients read back unchanged, with no group', async () => {
+    const pool = await fresh('migrate_upgrade');
+    const [initial] = listMigrations();
+    // What a database migrated by the previous release holds.
+    await pool.query('CREATE TABLE oauth_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await pool.query((initial as { sql: string }).sql.replaceAll('{{prefix}}', 'oauth_'));
+    await pool.query("INSERT INTO oauth_schema_migrations (version, name) VALUES (1, '001_initial.sql')");
+    await pool.query(`INSERT INTO oauth_clients (id, name, grants, scopes, disabled) VALUES ('old-client', 'Old', '{client_credentials}', '{read}', true)`);
+
+    expect(await migrate(pool)).toEqual([2, 3]);
+    expect(await appliedIn(pool)).toEqual(SHIPPED);
+    const stores = createPostgresStores({ pool });
+    expect(await stores.clients.findById('old-client')).toEqual({ id: 'old-client', name: 'Old', grants: ['client_credentials'], scopes: ['read'], disabled: true });
+    expect(await stores.clients.listClients({ limit: 10 })).toEqual([{ id: 'old-client', name: 'Old', grants: ['client_credentials'], scopes: ['read'], disabled: true }]);
   });
 
   it('a custom tablePrefix creates prefixed tables, which the stores then use', async () => {

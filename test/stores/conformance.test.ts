@@ -17,6 +17,7 @@ runStoreConformance({
       users: users.map((u) => ({ ...u })),
     }),
   purgeExpired: async (stores) => (stores.tokens as ReturnType<typeof createMemoryStores>['tokens']).purgeExpired(),
+  clientWrites: true,
 });
 
 // The kit against PostgreSQL: one schema for this file, records unique per test.
@@ -41,5 +42,6 @@ describeWithDatabase('PostgreSQL adapter', () => {
       return stores;
     },
     purgeExpired: (stores) => (stores as ReturnType<typeof createPostgresStores>).tokens.purgeExpired(),
+    clientWrites: true,
   });
 });

@@ -200,3 +200,38 @@ describe('in-memory interactions and consents', () => {
     expect(await tokens.findConsent('u1', 'c2')).toEqual({ ...consent, clientId: 'c2' });
   });
 });
+
+describe('in-memory client groups (the groups seed)', () => {
+  it('seeds groups that findGroup returns exactly, as copies', async () => {
+    const stores = createMemoryStores({
+      groups: [{ id: 'acme', name: 'ACME', disabled: true, rateLimit: { limit: 600, windowSeconds: 60 } }, { id: 'plain' }],
+    });
+    const found = await stores.clients.findGroup?.('acme');
+    expect(found).toEqual({ id: 'acme', name: 'ACME', disabled: true, rateLimit: { limit: 600, windowSeconds: 60 } });
+    (found?.rateLimit as { limit: number }).limit = 1;
+    expect((await stores.clients.findGroup?.('acme'))?.rateLimit).toEqual({ limit: 600, windowSeconds: 60 });
+    expect(await stores.clients.findGroup?.('plain')).toEqual({ id: 'plain' });
+    expect(await stores.clients.findGroup?.('ACME')).toBeUndefined();
+  });
+
+  it("keeps a seeded client's rateLimit and group as copies too", async () => {
+    const stores = createMemoryStores({
+      clients: [{ id: 'c', secret: 'a-secret-value-0123456789', grants: ['client_credentials'], group: 'acme', rateLimit: { limit: 5, windowSeconds: 1 } }],
+    });
+    const found = await stores.clients.findById('c');
+    (found?.rateLimit as { limit: number }).limit = 99;
+    expect(await stores.clients.findById('c')).toMatchObject({ group: 'acme', rateLimit: { limit: 5, windowSeconds: 1 } });
+  });
+
+  it.each([
+    [{ groups: {} }, 'groups', 'must be an array'],
+    [{ groups: [{ name: 'no id' }] }, 'groups[0].id', 'must be a non-empty string'],
+    [{ groups: [{ id: 'g', colour: 'red' }] }, 'groups[0].colour', 'unknown option (known: id, name, disabled, rateLimit)'],
+    [{ groups: [{ id: 'g', disabled: 'yes' }] }, 'groups[0].disabled', 'must be a boolean'],
+    [{ groups: [{ id: 'g', name: 7 }] }, 'groups[0].name', 'must be a string'],
+    [{ groups: [{ id: 'g', rateLimit: { limit: 0, windowSeconds: 60 } }] }, 'groups[0].rateLimit.limit', 'must be a whole number of requests, at least 1'],
+    [{ groups: [{ id: 'g' }, { id: 'g' }] }, 'groups[1].id', 'duplicate group id "g"'],
+  ])('refuses the seed %j with ConfigurationError at %s', (options, path, problem) => {
+    expect(() => createMemoryStores(options as never)).toThrow(expect.objectContaining({ name: 'ConfigurationError', path, message: `${path}: ${problem}` }));
+  });
+});
