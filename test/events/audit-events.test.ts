@@ -1,8 +1,9 @@
 import express from 'express';
 import request from 'supertest';
-import { createOAuthServer, type Logger, type OAuthEventMap, type OAuthEventName, type OAuthServer } from '../../lib';
+import { createClientAdminRouter, createOAuthServer, type Logger, type OAuthEventMap, type OAuthEventName, type OAuthServer } from '../../lib';
 import { codeRequest, makeBrowserApp, WEB, WEB_CB } from '../helpers/authorize-fixtures';
 import { Browser, formFields, redirectParams, VERIFIER } from '../helpers/browser-flow';
+import { hashClientSecret } from '../../lib';
 import { ALICE, CONFIDENTIAL, ISSUER, JWT_SECRET, basic, seedStores } from '../helpers/fixtures';
 
 const NAMES: OAuthEventName[] = [
@@ -15,6 +16,8 @@ const NAMES: OAuthEventName[] = [
   'consent.granted',
   'consent.denied',
   'server.error',
+  'rate_limited',
+  'admin.changed',
 ];
 
 type Seen = { name: OAuthEventName; payload: OAuthEventMap[OAuthEventName] };
@@ -158,6 +161,55 @@ describe('no secret, password, token, code or verifier ever reaches an event or 
     await request(app).post('/oauth2/revoke').set('Authorization', basic(WEB.id, WEB.secret)).type('form').send({ token: tokens.access_token });
     expect(lines.length).toBeGreaterThanOrEqual(5);
     const all = lines.join('\n');
+    for (const secret of secrets) expect(all).not.toContain(secret);
+  });
+});
+
+describe('no secret reaches an event, a log line or the metrics: admin API, rate limits, metrics', () => {
+  it('creating and rotating client secrets, locked-out passwords, failing stores', async () => {
+    const lines: string[] = [];
+    const logger: Logger = { warn: (o, m) => lines.push(JSON.stringify([o, m], errorReplacer)), error: (o, m) => lines.push(JSON.stringify([o, m], errorReplacer)) };
+    const stores = seedStores();
+    const admin = { id: 'back-office', secret: 'back-office-secret-value' };
+    await stores.clients.createClient?.({ id: admin.id, secretHash: hashClientSecret(admin.secret), grants: ['client_credentials'], scopes: ['clients:admin'] });
+    const oauth = createOAuthServer({
+      issuer: ISSUER,
+      stores,
+      signing: { secret: JWT_SECRET },
+      logger,
+      metrics: true,
+      rateLimits: { username: { limit: 2, windowSeconds: 60 } },
+    });
+    for (const name of NAMES) oauth.events.on(name, (payload) => lines.push(JSON.stringify(payload)));
+    const app = express();
+    app.use(oauth.router);
+    app.use('/admin', createClientAdminRouter(oauth));
+    app.get('/metrics', oauth.metricsHandler);
+    const secrets: string[] = [admin.secret, ALICE.password, 'guess-1', 'guess-2', 'guess-3'];
+
+    const adminToken = (await token(app).set('Authorization', basic(admin.id, admin.secret)).send({ grant_type: 'client_credentials', scope: 'clients:admin' })).body.access_token as string;
+    secrets.push(adminToken);
+    const bearer = (r: request.Test) => r.set('Authorization', `Bearer ${adminToken}`);
+    const created = await bearer(request(app).post('/admin/clients')).send({ id: 'billing', grants: ['client_credentials'], scopes: ['read'] });
+    expect(created.status).toBe(201);
+    const rotated = await bearer(request(app).post('/admin/clients/billing/secret'));
+    expect(rotated.status).toBe(200);
+    secrets.push(created.body.client_secret, rotated.body.client_secret);
+    const billing = await request(app).post('/oauth2/token').set('Authorization', basic('billing', rotated.body.client_secret)).type('form').send({ grant_type: 'client_credentials' });
+    secrets.push(billing.body.access_token);
+    await request(app).post('/oauth2/token').set('Authorization', basic('billing', created.body.client_secret)).type('form').send({ grant_type: 'client_credentials' });
+    for (const guess of ['guess-1', 'guess-2', 'guess-3']) await token(app).send({ grant_type: 'password', username: ALICE.username, password: guess });
+    // Locked out: even the right password is refused (429), and reported without it.
+    expect((await token(app).send({ grant_type: 'password', username: ALICE.username, password: ALICE.password })).status).toBe(429);
+    // A failing store: the 500 is logged with its cause, which must not carry the request's secrets.
+    jest.spyOn(stores.tokens, 'saveAccessToken').mockRejectedValueOnce(new Error('database is down'));
+    expect((await request(app).post('/oauth2/token').set('Authorization', basic('billing', rotated.body.client_secret)).type('form').send({ grant_type: 'client_credentials' })).status).toBe(500);
+    const metrics = (await request(app).get('/metrics')).text;
+
+    const names = lines.map((line) => (JSON.parse(line) as { limit?: string; action?: string }).limit ?? (JSON.parse(line) as { action?: string }).action);
+    expect(names).toEqual(expect.arrayContaining(['username', 'client.created', 'client.secret_rotated']));
+    expect(lines.some((line) => line.includes('database is down'))).toBe(true);
+    const all = `${lines.join('\n')}\n${metrics}`;
     for (const secret of secrets) expect(all).not.toContain(secret);
   });
 });
