@@ -70,6 +70,49 @@ function mountBatchFixtures(app, { mintCode, mintRefreshToken }) {
   if (mintRefreshToken) app.post('/__bench/refresh-tokens', batch(mintRefreshToken));
 }
 
+/** The query of alice's authorization request (RFC 6749 §4.1.1) with a PKCE S256 challenge (RFC 7636 §4.3). */
+function authorizeQuery(codeChallenge) {
+  return {
+    response_type: 'code',
+    client_id: f.CLIENT_ID,
+    redirect_uri: f.REDIRECT_URI,
+    scope: f.SCOPE,
+    state: 'bench',
+    code_challenge: codeChallenge,
+    code_challenge_method: 'S256',
+  };
+}
+
+/**
+ * The three fixtures for a peer whose library can be driven in process: `tokenRequest(body)`
+ * runs one token request (Basic auth as bench-client) through the library and resolves to the
+ * response body; `mintCode()` runs its authorize step for alice and resolves to
+ * `{ code, code_verifier }`. The access token is a client_credentials one; a refresh token is
+ * what redeeming a fresh code returns, so it is exactly what the library issues.
+ */
+function mountInProcessFixtures(app, { tokenRequest, mintCode }) {
+  app.get('/__bench/access-token', async (req, res) => {
+    try {
+      res.json(await tokenRequest({ grant_type: 'client_credentials', scope: f.SCOPE }));
+    } catch (err) {
+      fixtureFailed(req, res, err);
+    }
+  });
+  mountBatchFixtures(app, {
+    mintCode,
+    async mintRefreshToken() {
+      const { code, code_verifier } = await mintCode();
+      const body = await tokenRequest({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: f.REDIRECT_URI,
+        code_verifier,
+      });
+      return body.refresh_token;
+    },
+  });
+}
+
 /** A fixture that failed: loud on stderr, a JSON 500 to the harness (setup must not fail quietly). */
 function fixtureFailed(req, res, err) {
   process.stderr.write(`fixture ${req.method} ${req.path} failed: ${err?.stack || err}\n`);
@@ -104,6 +147,8 @@ module.exports = {
   verifyUserPassword,
   libraryVersion,
   mountBatchFixtures,
+  mountInProcessFixtures,
+  authorizeQuery,
   fixtureFailed,
   bearerToken,
   sendBearerError,

@@ -215,15 +215,7 @@ async function mintCode() {
   const pkce = f.pkcePair();
   const authRequest = await authorizationServer.validateAuthorizationRequest(
     new OAuthRequest({
-      query: {
-        response_type: 'code',
-        client_id: f.CLIENT_ID,
-        redirect_uri: f.REDIRECT_URI,
-        scope: f.SCOPE,
-        state: 'bench',
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-      },
+      query: p.authorizeQuery(pkce.challenge),
     }),
   );
   authRequest.user = alice;
@@ -231,24 +223,7 @@ async function mintCode() {
   const response = await authorizationServer.completeAuthorizationRequest(authRequest);
   return { code: new URL(response.headers.location).searchParams.get('code'), code_verifier: pkce.verifier };
 }
-async function mintRefreshToken() {
-  const { code, code_verifier } = await mintCode();
-  const body = await tokenRequest({
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: f.REDIRECT_URI,
-    code_verifier,
-  });
-  return body.refresh_token;
-}
-app.get('/__bench/access-token', async (req, res) => {
-  try {
-    res.json(await tokenRequest({ grant_type: 'client_credentials', scope: f.SCOPE }));
-  } catch (err) {
-    p.fixtureFailed(req, res, err);
-  }
-});
-p.mountBatchFixtures(app, { mintCode, mintRefreshToken });
+p.mountInProcessFixtures(app, { tokenRequest, mintCode });
 
 const server = app.listen(port, '127.0.0.1', () => {
   f.ready({

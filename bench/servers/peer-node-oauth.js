@@ -166,40 +166,13 @@ async function mintCode() {
     method: 'GET',
     headers: {},
     body: {},
-    query: {
-      response_type: 'code',
-      client_id: f.CLIENT_ID,
-      redirect_uri: f.REDIRECT_URI,
-      scope: f.SCOPE,
-      state: 'bench',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-    },
+    query: p.authorizeQuery(pkce.challenge),
   });
   const code = await oauth.server.authorize(request, new Response(), { authenticateHandler: { handle: () => alice } });
   return { code: code.authorizationCode, code_verifier: pkce.verifier };
 }
 
-/** One refresh token: a code from the authorize handler, redeemed at the token handler. */
-async function mintRefreshToken() {
-  const { code, code_verifier } = await mintCode();
-  const body = await tokenRequest({
-    grant_type: 'authorization_code',
-    code,
-    redirect_uri: f.REDIRECT_URI,
-    code_verifier,
-  });
-  return body.refresh_token;
-}
-
-app.get('/__bench/access-token', async (req, res) => {
-  try {
-    res.json(await tokenRequest({ grant_type: 'client_credentials', scope: f.SCOPE }));
-  } catch (err) {
-    p.fixtureFailed(req, res, err);
-  }
-});
-p.mountBatchFixtures(app, { mintCode, mintRefreshToken });
+p.mountInProcessFixtures(app, { tokenRequest, mintCode });
 
 const server = app.listen(port, '127.0.0.1', () => {
   f.ready({
