@@ -49,6 +49,7 @@ function aggregateGroup(cells) {
   row.p50 = pick(ok, (c) => c.p50);
   row.p99 = pick(ok, (c) => c.p99);
   row.cpuPercent = pick(ok, (c) => c.cpuPercent);
+  row.cpuUsPerRequest = pick(ok, (c) => c.cpuUsPerRequest);
   row.peakRssMB = pick(ok, (c) => c.peakRssMB);
   if (ok[0].alone) {
     row.alone = { rps: pick(ok, (c) => c.alone.rps), p50: pick(ok, (c) => c.alone.p50), p99: pick(ok, (c) => c.alone.p99) };
@@ -66,12 +67,15 @@ function aggregate(run) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(cell);
   }
+  // A server that refused a variant (exit 3) never said its version: take it from another cell.
+  const libraries = new Map(run.cells.filter((c) => c.library).map((c) => [c.server, c.library]));
   const byScenario = {};
   for (const scenario of run.scenarios) {
     byScenario[scenario.id] = run.servers
       .map((server) => groups.get(`${scenario.id}\u0000${server}`))
       .filter(Boolean)
-      .map(aggregateGroup);
+      .map(aggregateGroup)
+      .map((row) => ({ ...row, library: row.library ?? libraries.get(row.server) }));
   }
   for (const scenario of run.scenarios) {
     const rows = byScenario[scenario.id];
@@ -84,6 +88,7 @@ function aggregate(run) {
         row.ceilingRatio = row.rps / ceiling.rps;
         row.rssRatio = row.peakRssMB / ceiling.peakRssMB;
         row.p99CeilingRatio = row.p99 / ceiling.p99;
+        row.cpuCeilingRatio = row.cpuUsPerRequest / ceiling.cpuUsPerRequest;
       }
       if (bestPeer && row.kind !== 'ceiling') {
         row.bestPeer = bestPeer.server;

@@ -5,6 +5,8 @@
 const TARGETS = { 'cc-hs256': 0.85, 'cc-es256': 0.6, 'bearer-hs256': 0.85 };
 const COLORS = ['#1f5fa8', '#6fa8dc', '#e07b39', '#4f9d69', '#9b6bb3', '#b5533c', '#888888'];
 
+/** Two decimals, or two significant digits for the tiny ratios of bcrypt-bound scenarios. */
+const label = (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 const esc = (s) => String(s).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function renderChart(run, rows) {
@@ -34,7 +36,7 @@ function renderChart(run, rows) {
       const w = Math.max(1, sx(b.ceilingRatio) - left);
       out.push(`<text x="${left - 6}" y="${y + 11}" class="label" text-anchor="end">${esc(b.server)}</text>`);
       out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color[b.server]}"/>`);
-      out.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + 11}" class="value">${b.ceilingRatio.toFixed(2)}</text>`);
+      out.push(`<text x="${(left + w + 4).toFixed(1)}" y="${y + 11}" class="value">${label(b.ceilingRatio)}</text>`);
       y += barH + gap;
     }
     const target = TARGETS[g.scenario.id];
@@ -44,7 +46,7 @@ function renderChart(run, rows) {
     }
     y += 12;
   }
-  const height = y + 30;
+  const height = y + 44;
   const grid = [];
   for (let v = 0; v <= max + 1e-9; v += 0.25) {
     const gx = sx(v).toFixed(1);

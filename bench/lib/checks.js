@@ -35,7 +35,7 @@ function accessTokenProblem(token, variant) {
   const alg = EXPECTED_ALG[variant];
   const header = jwtHeader(token);
   if (alg === undefined) return header === undefined ? undefined : 'access_token is a JWT, expected opaque';
-  return header?.alg === alg ? undefined : `access_token is not a ${alg} JWT`;
+  return header?.alg === alg ? undefined : `access_token is not an ${alg} JWT`;
 }
 
 /**

@@ -73,47 +73,31 @@ function createOursApp({ name, variant, stores, port, notes }) {
       next(err);
     }
   });
-  app.post('/__bench/refresh-tokens', async (req, res, next) => {
-    const n = f.countParam(req);
-    if (n === undefined) return res.status(400).json({ error: 'n must be 1..500000' });
-    try {
-      const now = Date.now();
-      const tokens = Array.from({ length: n }, () => randomToken());
-      await inBatches(tokens, (token) =>
-        stores.tokens.saveRefreshToken({
-          ...family(),
-          hash: dist.hashToken(token),
-          createdAt: new Date(now),
-          expiresAt: new Date(now + 86_400_000),
-        }),
-      );
-      res.json(tokens);
-    } catch (err) {
-      next(err);
-    }
+  fixtureRoute(app, '/__bench/refresh-tokens', {
+    make: () => randomToken(),
+    save: (token, now) =>
+      stores.tokens.saveRefreshToken({
+        ...family(),
+        hash: dist.hashToken(token),
+        createdAt: new Date(now),
+        expiresAt: new Date(now + 86_400_000),
+      }),
+    reveal: (token) => token,
   });
-  app.post('/__bench/codes', async (req, res, next) => {
-    const n = f.countParam(req);
-    if (n === undefined) return res.status(400).json({ error: 'n must be 1..500000' });
-    try {
-      const now = Date.now();
-      // PKCE S256 on every code: the secure default path (RFC 9700 §2.1.1), verifier checked on redemption.
-      const codes = Array.from({ length: n }, () => ({ code: randomToken(), pkce: f.pkcePair() }));
-      await inBatches(codes, ({ code, pkce }) =>
-        stores.tokens.saveAuthorizationCode({
-          ...family(),
-          hash: dist.hashToken(code),
-          redirectUri: f.REDIRECT_URI,
-          codeChallenge: pkce.challenge,
-          codeChallengeMethod: 'S256',
-          createdAt: new Date(now),
-          expiresAt: new Date(now + f.CODE_LIFETIME * 1000),
-        }),
-      );
-      res.json(codes.map(({ code, pkce }) => ({ code, code_verifier: pkce.verifier })));
-    } catch (err) {
-      next(err);
-    }
+  // PKCE S256 on every code: the secure default path (RFC 9700 §2.1.1), verifier checked on redemption.
+  fixtureRoute(app, '/__bench/codes', {
+    make: () => ({ code: randomToken(), pkce: f.pkcePair() }),
+    save: ({ code, pkce }, now) =>
+      stores.tokens.saveAuthorizationCode({
+        ...family(),
+        hash: dist.hashToken(code),
+        redirectUri: f.REDIRECT_URI,
+        codeChallenge: pkce.challenge,
+        codeChallengeMethod: 'S256',
+        createdAt: new Date(now),
+        expiresAt: new Date(now + f.CODE_LIFETIME * 1000),
+      }),
+    reveal: ({ code, pkce }) => ({ code, code_verifier: pkce.verifier }),
   });
 
   const info = {
@@ -126,6 +110,22 @@ function createOursApp({ name, variant, stores, port, notes }) {
   };
   if (notes) info.notes = notes;
   return { app, info };
+}
+
+/** `POST path?n=N`: makes N fixtures, saves each through the store, answers what the client sees of them. */
+function fixtureRoute(app, path, { make, save, reveal }) {
+  app.post(path, async (req, res, next) => {
+    const n = f.countParam(req);
+    if (n === undefined) return res.status(400).json({ error: 'n must be 1..500000' });
+    try {
+      const now = Date.now();
+      const items = Array.from({ length: n }, make);
+      await inBatches(items, (item) => save(item, now));
+      res.json(items.map(reveal));
+    } catch (err) {
+      next(err);
+    }
+  });
 }
 
 /** 256 random bits, base64url: the same shape as the library's own codes and refresh tokens. */

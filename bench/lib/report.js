@@ -27,12 +27,12 @@ function variantNote(r, scenario) {
 
 function scenarioTable(scenario, rows) {
   const head =
-    '| Server | Library | req/s | spread | x ceiling | x best peer | p50 ms | p99 ms | CPU % | peak RSS MB | RSS x ceiling |\n' +
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+    '| Server | Library | req/s | spread | x ceiling | x best peer | p50 ms | p99 ms | CPU % | CPU µs/req | CPU/req x ceiling | peak RSS MB | RSS x ceiling |\n' +
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const body = rows.map((r) =>
     r.status !== 'ok'
-      ? statusRow(r, 11)
-      : `| ${r.server}${variantNote(r, scenario)} | ${cellText(r.library ?? '')} | ${num(r.rps)} | ${pct(r.spread)} | ${ratio(r.ceilingRatio)} | ${r.kind === 'ceiling' ? '-' : ratio(r.peerRatio)} | ${num(r.p50, 1)} | ${num(r.p99, 1)} | ${num(r.cpuPercent)} | ${num(r.peakRssMB)} | ${ratio(r.rssRatio)} |`,
+      ? statusRow(r, 13)
+      : `| ${r.server}${variantNote(r, scenario)} | ${cellText(r.library ?? '')} | ${num(r.rps)} | ${pct(r.spread)} | ${ratio(r.ceilingRatio)} | ${r.kind === 'ceiling' ? '-' : ratio(r.peerRatio)} | ${num(r.p50, 1)} | ${num(r.p99, 1)} | ${num(r.cpuPercent)} | ${num(r.cpuUsPerRequest)} | ${ratio(r.cpuCeilingRatio)} | ${num(r.peakRssMB)} | ${ratio(r.rssRatio)} |`,
   );
   return [head, ...body].join('\n');
 }
@@ -50,14 +50,14 @@ function mixedTable(rows) {
 }
 
 function ceilingTable(run, rows) {
-  const lines = ['| Ceiling | req/s | spread | p50 ms | p99 ms | CPU % | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const lines = ['| Ceiling | req/s | spread | p50 ms | p99 ms | CPU % | CPU µs/req | peak RSS MB |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
   for (const s of run.scenarios.filter((x) => x.ceilingOnly)) {
     const r = rows[s.id]?.[0];
     if (!r) continue;
     lines.push(
       r.status === 'ok'
-        ? `| ${s.title} | ${num(r.rps)} | ${pct(r.spread)} | ${num(r.p50, 1)} | ${num(r.p99, 1)} | ${num(r.cpuPercent)} | ${num(r.peakRssMB)} |`
-        : `| ${s.title} | ${cellText(r.status === 'unsupported' ? `n/a: ${r.reason}` : `**INVALID**: ${r.reason}`)} | | | | | |`,
+        ? `| ${s.title} | ${num(r.rps)} | ${pct(r.spread)} | ${num(r.p50, 1)} | ${num(r.p99, 1)} | ${num(r.cpuPercent)} | ${num(r.cpuUsPerRequest)} | ${num(r.peakRssMB)} |`
+        : `| ${s.title} | ${cellText(r.status === 'unsupported' ? `n/a: ${r.reason}` : `**INVALID**: ${r.reason}`)} | | | | | | |`,
     );
   }
   return lines.join('\n');
@@ -113,22 +113,23 @@ function markdown(run, rows, targets) {
 function intro() {
   if (!existsSync(DOC)) return DEFAULT_INTRO;
   const text = readFileSync(DOC, 'utf8');
+  // Without the marker the whole file is hand-written text: keep it all above the marker.
   const at = text.indexOf(MARKER);
-  return at === -1 ? DEFAULT_INTRO : text.slice(0, at).trimEnd() + '\n';
+  return `${(at === -1 ? text : text.slice(0, at)).trimEnd()}\n`;
 }
 
 function summary(run, rows, targets) {
   const lines = [];
   const pad = (t, n) => String(t).padEnd(n);
-  lines.push(`${pad('scenario', 15)} ${pad('server', 26)} ${pad('req/s', 9)} ${pad('x ceil', 7)} ${pad('x peer', 7)} ${pad('p99 ms', 8)} ${pad('CPU %', 6)} RSS MB`);
+  lines.push(`${pad('scenario', 15)} ${pad('server', 20)} ${pad('req/s', 9)} ${pad('x ceil', 7)} ${pad('x peer', 7)} ${pad('p99 ms', 8)} ${pad('CPU %', 6)} ${pad('µs/req', 7)} RSS MB`);
   for (const scenario of run.scenarios) {
     for (const r of rows[scenario.id] ?? []) {
       if (r.status !== 'ok') {
-        lines.push(`${pad(scenario.id, 15)} ${pad(r.server, 26)} ${r.status === 'unsupported' ? 'n/a' : 'INVALID'}: ${r.reason}`);
+        lines.push(`${pad(scenario.id, 15)} ${pad(r.server, 20)} ${r.status === 'unsupported' ? 'n/a' : 'INVALID'}: ${r.reason}`);
         continue;
       }
       lines.push(
-        `${pad(scenario.id, 15)} ${pad(r.server, 26)} ${pad(num(r.rps), 9)} ${pad(ratio(r.ceilingRatio), 7)} ${pad(ratio(r.peerRatio), 7)} ${pad(num(r.p99, 1), 8)} ${pad(num(r.cpuPercent), 6)} ${num(r.peakRssMB)}` +
+        `${pad(scenario.id, 15)} ${pad(r.server, 20)} ${pad(num(r.rps), 9)} ${pad(ratio(r.ceilingRatio), 7)} ${pad(ratio(r.peerRatio), 7)} ${pad(num(r.p99, 1), 8)} ${pad(num(r.cpuPercent), 6)} ${pad(num(r.cpuUsPerRequest), 7)} ${num(r.peakRssMB)}` +
           (r.alone ? `  (alone p99 ${num(r.alone.p99, 1)} ms, x${num(r.p99Ratio, 2)}; password ${num(r.password.rps, 1)}/s)` : ''),
       );
     }

@@ -32,6 +32,10 @@ async function startServer(name, variant, { logDir, timeoutMs = 60_000, env = {}
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${name}-${variant}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
+  log.on('error', () => {}); // a log that cannot be written must not end the run
+  const note = (text) => {
+    if (!log.writableEnded) log.write(text);
+  };
   log.write(`--- ${new Date().toISOString()} start ${name} ${variant} port ${port}\n`);
   const child = spawn(process.execPath, [path.join(SERVERS_DIR, `${name}.js`)], {
     env: { ...process.env, ...env, PORT: String(port), BENCH_VARIANT: variant, NODE_ENV: 'production' },
@@ -49,12 +53,12 @@ async function startServer(name, variant, { logDir, timeoutMs = 60_000, env = {}
     const lines = readline.createInterface({ input: child.stdout });
     let answered = false;
     lines.on('line', (line) => {
-      if (answered) return log.write(`[stdout] ${line}\n`);
+      if (answered) return note(`[stdout] ${line}\n`);
       if (line.startsWith('READY ') || line.startsWith('UNSUPPORTED')) {
         answered = true;
         resolve(line);
       } else {
-        log.write(`[stdout] ${line}\n`);
+        note(`[stdout] ${line}\n`);
       }
     });
   });

@@ -11,7 +11,9 @@ function row(rows, scenario, server = 'ours') {
 function ratioTarget(rows, { scenario, min, label }) {
   const r = row(rows, scenario);
   if (!r || r.ceilingRatio === undefined) return { label, status: 'not measured' };
-  return { label, status: r.ceilingRatio >= min ? 'met' : 'missed', figure: `${x(r.ceilingRatio)} (${Math.round(r.rps)} req/s; target >= ${min}x)` };
+  // CPU per request beside it: the figure least disturbed by other load on the machine.
+  const cpu = Number.isFinite(r.cpuCeilingRatio) ? `; CPU per request ${x(r.cpuCeilingRatio)} the ceiling's` : '';
+  return { label, status: r.ceilingRatio >= min ? 'met' : 'missed', figure: `${x(r.ceilingRatio)} (${Math.round(r.rps)} req/s; target >= ${min}x${cpu})` };
 }
 
 function aheadTarget(rows, { scenario, label }) {
@@ -33,13 +35,13 @@ function evaluateTargets(rows) {
   const mixed = row(rows, 'password-mixed');
   const stall = 'Password grants do not stall other requests (bearer p99 under password load <= 2x without)';
   targets.push(
-    mixed
+    mixed && mixed.password.rps > 0
       ? {
           label: stall,
           status: mixed.p99Ratio <= 2 ? 'met' : 'missed',
           figure: `${x(mixed.p99Ratio)} (p99 ${mixed.alone.p99.toFixed(1)} ms alone, ${mixed.p99.toFixed(1)} ms with ${mixed.password.rps.toFixed(1)} password grants/s)`,
         }
-      : { label: stall, status: 'not measured' },
+      : { label: stall, status: 'not measured', figure: mixed ? 'no password grant finished during the measured phase' : undefined },
   );
 
   const memory = Object.values(rows)
