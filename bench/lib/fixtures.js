@@ -1,0 +1,99 @@
+'use strict';
+// The fixtures every bench server has (bench/README.md, "Server contract"), in one place so
+// that every server, ours and the peers', is set up identically.
+const { createHash, generateKeyPairSync, randomBytes } = require('node:crypto');
+
+const CLIENT_ID = 'bench-client';
+const CLIENT_SECRET = 'bench-secret';
+const REDIRECT_URI = 'http://127.0.0.1/cb';
+const SCOPE = 'read';
+const USERNAME = 'alice';
+const PASSWORD = 'alice-password';
+const ACCESS_TOKEN_LIFETIME = 3600;
+/** Codes are pre-minted before a run: they must outlive warm-up plus the measured phase. */
+const CODE_LIFETIME = 600;
+/** 32 bytes, for HS256. */
+const HS256_SECRET = '0123456789abcdef0123456789abcdef';
+const VARIANTS = ['hs256', 'es256', 'opaque'];
+
+/** A fresh P-256 key pair as JWKs (ES256), made at startup. */
+function es256KeyPair(kid = 'bench-es256') {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    privateJwk: { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
+    publicJwk: { ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' },
+    privateKey,
+    publicKey,
+  };
+}
+
+/** A PKCE pair (RFC 7636, S256). */
+function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** The environment every server reads (PORT, BENCH_VARIANT), checked. */
+function benchEnv() {
+  const port = Number(process.env.PORT);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    console.error('PORT must be a TCP port number');
+    process.exit(2);
+  }
+  const variant = process.env.BENCH_VARIANT || 'hs256';
+  if (!VARIANTS.includes(variant)) {
+    console.error(`BENCH_VARIANT must be one of ${VARIANTS.join(', ')}`);
+    process.exit(2);
+  }
+  return { port, variant };
+}
+
+/** Prints the one READY line the harness waits for. */
+function ready(info) {
+  process.stdout.write(`READY ${JSON.stringify(info)}\n`);
+}
+
+/** Prints UNSUPPORTED and exits 3: the server cannot do this variant. */
+function unsupported(reason) {
+  process.stdout.write(`UNSUPPORTED ${reason}\n`);
+  process.exit(3);
+}
+
+/** `n` of a fixture request (`?n=`), bounded so a typo cannot exhaust memory. */
+function countParam(req, max = 500_000) {
+  const n = Number(new URL(req.url, 'http://x').searchParams.get('n') ?? '1');
+  return Number.isInteger(n) && n >= 1 && n <= max ? n : undefined;
+}
+
+/** Stops the server on SIGTERM/SIGINT (the harness sends SIGTERM), closing what it was given. */
+function closeOnSignal(server, cleanup = async () => {}) {
+  const stop = () => {
+    server.closeAllConnections?.();
+    server.close();
+    Promise.resolve()
+      .then(cleanup)
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+module.exports = {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  REDIRECT_URI,
+  SCOPE,
+  USERNAME,
+  PASSWORD,
+  ACCESS_TOKEN_LIFETIME,
+  CODE_LIFETIME,
+  HS256_SECRET,
+  VARIANTS,
+  es256KeyPair,
+  pkcePair,
+  benchEnv,
+  ready,
+  unsupported,
+  countParam,
+  closeOnSignal,
+};
