@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import { ConfigurationError } from '../errors';
 import { isNonEmptyString, isObject, rejectUnknownKeys, type SigningOptions } from '../options';
+import { createJwsSigner } from './jws';
 
 /** The algorithms access tokens may be signed with. */
 export type SigningAlgorithm = 'HS256' | 'RS256' | 'ES256';
@@ -41,14 +41,12 @@ export function createKeySet(signing: SigningOptions): KeySet {
   if (!active) throw new ConfigurationError('signing.activeKid', `no key has kid "${String(activeKid)}"`);
   if (!active.signingKey) throw new ConfigurationError('signing.activeKid', `key "${active.kid}" is public only and cannot sign`);
   const byKid = new Map(keys.map((k) => [k.kid, k]));
-  const signKey = active.signingKey;
-  const options: jwt.SignOptions = { algorithm: active.alg, header: { alg: active.alg, typ: 'at+jwt', kid: active.kid } };
   const published = { keys: keys.flatMap((k) => (k.publicJwk ? [k.publicJwk] : [])) };
   return {
     active,
     byKid: (kid) => byKid.get(kid),
     jwks: () => published,
-    sign: (claims) => jwt.sign(claims, signKey, options),
+    sign: createJwsSigner(active.alg, active.signingKey, { alg: active.alg, typ: 'at+jwt', kid: active.kid }),
   };
 }
 
