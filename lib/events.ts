@@ -16,6 +16,11 @@ export interface OAuthEventBase {
 export interface OAuthEventMap {
   /** Tokens were issued at the token endpoint or by the implicit grant. */
   'token.issued': OAuthEventBase & { clientId: string; grantType: string; scope: string[]; familyId: string; refreshToken: boolean };
+  /**
+   * A refresh token was exchanged for new tokens (rotation, RFC 6749 §6): emitted right after
+   * the `token.issued` of the same exchange, once, only when the exchange won.
+   */
+  'token.refreshed': OAuthEventBase & { clientId: string; familyId: string; scope: string[] };
   /** A token was revoked at the revocation endpoint (with its whole grant family). */
   'token.revoked': OAuthEventBase & { clientId: string; familyId: string; tokenType: 'access_token' | 'refresh_token' };
   /** A used refresh token was presented again: its family was revoked (RFC 9700 §4.14). */

@@ -77,6 +77,7 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
   // A loser revokes the family, which also kills the successor it just saved.
   if (!(await store.consumeRefreshToken(hash, new Date()))) await revokeReused(ctx, record, authInfo);
   ctx.tokens.announce(request, issued);
+  ctx.emit('token.refreshed', { ip: authInfo?.ip, clientId: client.id, userId: record.userId, familyId: record.familyId, scope: issued.scope });
   return issued;
 }
 

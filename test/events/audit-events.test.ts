@@ -8,6 +8,7 @@ import { ALICE, CONFIDENTIAL, ISSUER, JWT_SECRET, basic, seedStores } from '../h
 
 const NAMES: OAuthEventName[] = [
   'token.issued',
+  'token.refreshed',
   'token.revoked',
   'refresh_token.reused',
   'authorization_code.replayed',
@@ -44,6 +45,7 @@ describe('audit events on oauth.events', () => {
       { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, grantType: 'client_credentials', scope: ['read'], familyId: expect.any(String), refreshToken: false } },
       { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, grantType: 'password', scope: ['read'], familyId: expect.any(String), refreshToken: true } },
       { name: 'token.issued', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, grantType: 'refresh_token', scope: ['read'], familyId: familyOf(seen, 1), refreshToken: true } },
+      { name: 'token.refreshed', payload: { at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: ALICE.id, scope: ['read'], familyId: familyOf(seen, 1) } },
     ]);
   });
 
@@ -61,7 +63,7 @@ describe('audit events on oauth.events', () => {
     expect(seen[2]?.payload).toEqual({ at: expect.any(Date), ip: IP, clientId: CONFIDENTIAL.id, userId: undefined, familyId: familyOf(seen, 1), tokenType: 'access_token' });
   });
 
-  it('of 10 parallel refreshes of one token, only the winner reports token.issued', async () => {
+  it('of 10 parallel refreshes of one token, only the winner reports token.issued and token.refreshed', async () => {
     const oauth = createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { secret: JWT_SECRET } });
     const app = express().use(oauth.router);
     const pw = await token(app).send({ grant_type: 'password', username: ALICE.username, password: ALICE.password });
@@ -69,6 +71,7 @@ describe('audit events on oauth.events', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => token(app).send({ grant_type: 'refresh_token', refresh_token: pw.body.refresh_token })));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(seen.filter((s) => s.name === 'token.issued')).toHaveLength(1);
+    expect(seen.filter((s) => s.name === 'token.refreshed')).toHaveLength(1);
     expect(seen.filter((s) => s.name === 'refresh_token.reused').length).toBeGreaterThanOrEqual(1);
   });
 
