@@ -22,6 +22,8 @@ import { mountIntrospectionEndpoint } from './router/introspect';
 import { type AuthorizationServerMetadata, buildMetadata, mountMetadata, publicJson } from './router/metadata';
 import { mountRevocationEndpoint } from './router/revoke';
 import { TokenService } from './tokens/token-service';
+import { createBcryptRunner } from './tokens/bcrypt-runner';
+import { createPasswordVerifier } from './tokens/passwords';
 
 /** What `createOAuthServer()` returns. */
 export interface OAuthServer {
@@ -116,7 +118,9 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // Our own oauth2orize server per instance (never shared state between two servers), with
   // pending authorizations in our interaction records instead of express-session.
   const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
-  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit, maxPasswordAgeDays: config.maxPasswordAgeDays };
+  // Password checks run in worker threads, started on the first one (docs/password-hashing.md).
+  const verifyPassword = createPasswordVerifier(createBcryptRunner({ workers: config.passwordWorkers, queueLimit: config.passwordQueueLimit }));
+  const ctx: GrantContext = { stores: config.stores, tokens, clientProperty: CLIENT_PROPERTY, emit, maxPasswordAgeDays: config.maxPasswordAgeDays, verifyPassword };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
   registerRefreshTokenGrant(oauth2, ctx);
@@ -157,6 +161,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     scopeDescriptions: config.scopeDescriptions,
     pageCss: config.pageCss,
     maxPasswordAgeDays: config.maxPasswordAgeDays,
+    verifyPassword,
     errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss, emit }),
     emit,
   });

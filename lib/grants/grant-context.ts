@@ -2,6 +2,7 @@ import type { ExchangeDoneFunction } from 'oauth2orize';
 import type { Params } from '../router/read-params';
 import type { Emit } from '../events';
 import type { Stores } from '../stores/types';
+import type { VerifyPassword } from '../tokens/passwords';
 import type { IssuedTokens, TokenService } from '../tokens/token-service';
 
 /** What every grant needs. */
@@ -12,6 +13,8 @@ export interface GrantContext {
   clientProperty: string;
   emit: Emit;
   maxPasswordAgeDays?: number;
+  /** bcrypt checks of user passwords, off the event loop (the server's worker threads). */
+  verifyPassword: VerifyPassword;
 }
 
 /** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */

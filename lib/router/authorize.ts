@@ -12,7 +12,7 @@ import { setPageHeaders, newNonce } from '../interaction/html';
 import type { Emit } from '../events';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
-import { verifyPassword } from '../tokens/passwords';
+import type { VerifyPassword } from '../tokens/passwords';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize-request';
 import { setRedirectTarget } from './browser-errors';
 import { readParams } from './read-params';
@@ -50,7 +50,7 @@ export type BrowserFlowOptions = Pick<
   | 'scopeDescriptions'
   | 'pageCss'
   | 'maxPasswordAgeDays'
-> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit };
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit; verifyPassword: VerifyPassword };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -223,7 +223,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       }
       const username = body.username ?? '';
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
-      const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
+      const valid = await o.verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
         o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
         return showLogin(req, res, id, record, client, 400, { error: 'The username or password is incorrect.', username });
