@@ -6,6 +6,7 @@ import type { AuthenticateUser } from './interaction/principal';
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options';
 import { type RateLimitOptions, type ResolvedRateLimits, resolveRateLimits } from './rate-limit/options';
 import { isScopeToken } from './tokens/scope';
+import { defaultPasswordWorkers, QUEUE_PER_WORKER } from './tokens/bcrypt-runner';
 import { limitStoreCalls } from './stores/time-limit';
 import type { Stores } from './stores/types';
 
@@ -79,6 +80,24 @@ export interface OAuthServerOptions {
    * `503 temporarily_unavailable` instead of letting the request hang. @defaultValue `5000`
    */
   storeTimeoutMs?: number;
+  /**
+   * Worker threads that check passwords with bcrypt (password grant, login page), so the event
+   * loop never runs bcrypt; started on the first check, idle ones never keep the process alive.
+   * `0` checks on the main thread, which stalls every other request for up to 100 ms at a time:
+   * only for platforms without worker threads. In a cluster of N processes, consider `1`.
+   * @defaultValue the available parallelism minus one (for the event loop), from 1 to 8
+   * @example `passwordWorkers: 2`
+   */
+  passwordWorkers?: number;
+  /**
+   * Password checks that may wait for a free worker. One more is refused at once with
+   * `503 temporarily_unavailable` and `Retry-After`, so a burst (or a password-spraying attack)
+   * cannot queue without bound: at cost 10 each check takes about 80 ms of one worker.
+   * Unused with `passwordWorkers: 0`.
+   * @defaultValue 32 per worker
+   * @example `passwordQueueLimit: 100`
+   */
+  passwordQueueLimit?: number;
 
   /**
    * Rate limits per IP address, per client (and client group) and per username (failed
@@ -150,6 +169,8 @@ export interface ResolvedOptions {
   accessTokenFormat: 'jwt' | 'opaque';
   logger: Logger;
   storeTimeoutMs: number;
+  passwordWorkers: number;
+  passwordQueueLimit: number;
   maxPasswordAgeDays?: number;
   rateLimits: ResolvedRateLimits;
   authorizationCodeLifetime: number;
@@ -177,6 +198,8 @@ const KNOWN_KEYS = [
   'accessTokenFormat',
   'logger',
   'storeTimeoutMs',
+  'passwordWorkers',
+  'passwordQueueLimit',
   'maxPasswordAgeDays',
   'rateLimits',
   'authorizationCodeLifetime',
@@ -238,9 +261,19 @@ export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
   if (options.maxPasswordAgeDays !== undefined && (!Number.isInteger(options.maxPasswordAgeDays) || options.maxPasswordAgeDays < 1)) {
     throw new ConfigurationError('maxPasswordAgeDays', 'must be a whole number of days, at least 1');
   }
+  const passwordWorkers = options.passwordWorkers ?? defaultPasswordWorkers();
+  if (!Number.isInteger(passwordWorkers) || passwordWorkers < 0 || passwordWorkers > 64) {
+    throw new ConfigurationError('passwordWorkers', 'must be a whole number of threads from 0 to 64 (0: on the main thread)');
+  }
+  const passwordQueueLimit = options.passwordQueueLimit ?? QUEUE_PER_WORKER * Math.max(1, passwordWorkers);
+  if (!Number.isInteger(passwordQueueLimit) || passwordQueueLimit < 0 || passwordQueueLimit > 100_000) {
+    throw new ConfigurationError('passwordQueueLimit', 'must be a whole number from 0 to 100000');
+  }
   return {
     issuer,
     maxPasswordAgeDays: options.maxPasswordAgeDays,
+    passwordWorkers,
+    passwordQueueLimit,
     stores: limitStoreCalls(options.stores, storeTimeoutMs),
     storeTimeoutMs,
     signing: options.signing,

@@ -26,6 +26,8 @@ import { type AuthorizationServerMetadata, buildMetadata, metadataPaths, mountMe
 import { mountRevocationEndpoint } from './router/revoke';
 import { TokenService } from './tokens/token-service';
 import { createRateLimits } from './rate-limit/rate-limits';
+import { createBcryptRunner } from './tokens/bcrypt-runner';
+import { createPasswordVerifier } from './tokens/passwords';
 
 /** What `createOAuthServer()` returns. */
 export interface OAuthServer {
@@ -127,6 +129,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // Our own oauth2orize server per instance (never shared state between two servers), with
   // pending authorizations in our interaction records instead of express-session.
   const oauth2 = oauth2orize.createServer({ store: interactionTransactionStore(() => interactions) } as unknown as oauth2orize.ServerOptions);
+  // Password checks run in worker threads, started on the first one (docs/password-hashing.md).
+  const verifyPassword = createPasswordVerifier(createBcryptRunner({ workers: config.passwordWorkers, queueLimit: config.passwordQueueLimit }));
   const ctx: GrantContext = {
     stores: config.stores,
     tokens,
@@ -134,6 +138,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     emit,
     maxPasswordAgeDays: config.maxPasswordAgeDays,
     realmIds: new Set(config.realms.map((r) => r.id)),
+    verifyPassword,
   };
   registerClientCredentialsGrant(oauth2, ctx);
   registerPasswordGrant(oauth2, ctx);
@@ -188,6 +193,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     scopeDescriptions: config.scopeDescriptions,
     pageCss: config.pageCss,
     maxPasswordAgeDays: config.maxPasswordAgeDays,
+    verifyPassword,
     errorHandler: createBrowserErrorHandler({ logger: config.logger, issuer: config.issuer, css: config.pageCss, emit }),
     emit,
     limits,

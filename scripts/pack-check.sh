@@ -4,7 +4,8 @@
 #       points, the bin, the SQL migrations (dist/postgres/migrations/001_initial.sql, 003_...),
 #       README.md, LICENSE, CHANGELOG.md and no sources (lib/, test/, *.ts other than .d.ts);
 #   (a) require() from CommonJS gives createOAuthServer as a function;
-#   (b) an ES module with named imports issues a client_credentials token over real HTTP;
+#   (b) an ES module with named imports issues a client_credentials token over real HTTP, and a
+#       password grant whose bcrypt check runs in the package's worker thread;
 #   (c) a strict TypeScript consumer type-checks against the shipped .d.ts, including types
 #       from both subpaths and a real pg.Pool (module nodenext, .ts and .mts; and module
 #       commonjs + moduleResolution bundler);
@@ -99,7 +100,7 @@ fi
 # --- (b) ES module: named imports + a real token request ----------------------------------------
 cp "$FIXTURES/smoke.mjs" "$APP/smoke.mjs"
 if (cd "$APP" && timeout 60 node smoke.mjs); then
-  step "(b) ESM import and client_credentials token ok"
+  step "(b) ESM import, client_credentials token and password grant (worker thread) ok"
 else
   fail "(b) ESM consumer failed (named imports or the token request)"
 fi

@@ -3,6 +3,7 @@ import type { Params } from '../router/read-params';
 import type { Emit } from '../events';
 import type { PasswordAttempt } from '../rate-limit/rate-limits';
 import type { Stores } from '../stores/types';
+import type { VerifyPassword } from '../tokens/passwords';
 import type { IssuedTokens, TokenService } from '../tokens/token-service';
 
 /** What every grant needs. */
@@ -15,6 +16,8 @@ export interface GrantContext {
   maxPasswordAgeDays?: number;
   /** The configured realm ids; when there are any, the password grant accepts only these. */
   realmIds: ReadonlySet<string>;
+  /** bcrypt checks of user passwords, off the event loop (the server's worker threads). */
+  verifyPassword: VerifyPassword;
 }
 
 /** What the token route puts in `req.authInfo`, which oauth2orize hands to every exchange. */

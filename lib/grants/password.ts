@@ -2,7 +2,6 @@ import oauth2orize, { type ExchangeDoneFunction, type OAuth2Server } from 'oauth
 import { InvalidGrantError, InvalidRequestError } from '../errors';
 import type { ClientRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
-import { verifyPassword } from '../tokens/passwords';
 import { parseScope, resolveClientScope } from '../tokens/scope';
 import { type AuthInfo, type Body, type GrantContext, respond } from './grant-context';
 
@@ -45,7 +44,7 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
   const attempt = await authInfo?.checkPassword?.(username, realm);
   const user = await ctx.stores.users.findByUsername(username, { realm });
   // Always one bcrypt comparison, whether or not the user exists (no enumeration by timing).
-  const valid = await verifyPassword(password, user?.passwordHash);
+  const valid = await ctx.verifyPassword(password, user?.passwordHash);
   if (!user || !valid) {
     ctx.emit('user.authentication_failed', { ip: authInfo?.ip, clientId: client.id, username, realm, via: 'password_grant' });
     throw new InvalidGrantError('Invalid resource owner credentials');

@@ -16,7 +16,7 @@ import type { RateLimits } from '../rate-limit/rate-limits';
 import { clientRefusal } from '../stores/client-status';
 import type { ClientRecord, InteractionRecord } from '../stores/types';
 import { PASSWORD_EXPIRED, isPasswordExpired } from '../tokens/password-age';
-import { verifyPassword } from '../tokens/passwords';
+import type { VerifyPassword } from '../tokens/passwords';
 import { type AuthorizeRequest, validateAuthorizeRequest } from './authorize-request';
 import { setRedirectTarget } from './browser-errors';
 import { readParams } from './read-params';
@@ -54,7 +54,7 @@ export type BrowserFlowOptions = Pick<
   | 'scopeDescriptions'
   | 'pageCss'
   | 'maxPasswordAgeDays'
-> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit; limits: RateLimits };
+> & { oauth2: OAuth2Server; interactions: Interactions; errorHandler: ErrorRequestHandler; emit: Emit; limits: RateLimits; verifyPassword: VerifyPassword };
 
 type Txn = { transactionID: string; client: ClientRecord; redirectURI: string; req: BrowserRequest; user?: Principal };
 type WithTxn = Request & { oauth2?: Txn };
@@ -237,7 +237,7 @@ export function mountBrowserFlow(router: Router, o: BrowserFlowOptions): void {
       // Before any lookup or bcrypt: a username whose budget of failures is spent costs nothing (429).
       const attempt = await o.limits.password(req, res, { username, realm, clientId: client.id, endpoint: 'login' });
       const user = username ? await o.stores.users.findByUsername(username, { realm }) : undefined;
-      const valid = await verifyPassword(body.password ?? '', user?.passwordHash);
+      const valid = await o.verifyPassword(body.password ?? '', user?.passwordHash);
       if (!user || !valid) {
         o.emit('user.authentication_failed', { ip: req.ip, clientId: client.id, username, realm, via: 'login_page' });
         return refuse('invalid_grant', 'The username or password is incorrect.');

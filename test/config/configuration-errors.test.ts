@@ -73,6 +73,11 @@ describe('createOAuthServer() validates its options at construction', () => {
     ['a scope description for a bad scope', { scopeDescriptions: { 'a b': 'x' } }, 'scopeDescriptions.a b', 'must map a scope token'],
     ['non-string pageCss', { pageCss: 5 }, 'pageCss', 'must be a string'],
     ['a zero storeTimeoutMs', { storeTimeoutMs: 0 }, 'storeTimeoutMs', 'whole number of milliseconds'],
+    ['a fractional passwordWorkers', { passwordWorkers: 1.5 }, 'passwordWorkers', 'whole number of threads from 0 to 64'],
+    ['a negative passwordWorkers', { passwordWorkers: -1 }, 'passwordWorkers', 'whole number of threads from 0 to 64'],
+    ['too many passwordWorkers', { passwordWorkers: 65 }, 'passwordWorkers', 'whole number of threads from 0 to 64'],
+    ['a negative passwordQueueLimit', { passwordQueueLimit: -1 }, 'passwordQueueLimit', 'whole number from 0 to 100000'],
+    ['a string passwordQueueLimit', { passwordQueueLimit: '10' }, 'passwordQueueLimit', 'whole number from 0 to 100000'],
   ])('rejects %s, naming the option', (_name, patch, path, message) => {
     const err = errorOf(() => createOAuthServer({ ...valid, ...patch } as OAuthServerOptions));
     expect(err.path).toBe(path);
