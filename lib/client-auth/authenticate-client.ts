@@ -4,7 +4,7 @@ import { InvalidClientError, InvalidRequestError } from '../errors';
 import type { Params } from '../router/read-params';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
 import type { Emit } from '../events';
-import { createClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
+import { ClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
 import { ClientSecretPostStrategy } from './client-secret-post';
 import { PublicClientStrategy } from './none';
 import { createClientVerifier } from './verify-client';
@@ -24,7 +24,7 @@ export type ClientAuthenticator = (req: Request, res: Response) => Promise<Clien
 export function createClientAuthenticator(clients: ClientStore, realm: string, emit: Emit): ClientAuthenticator {
   const verify = createClientVerifier(clients);
   const passport = new Passport();
-  passport.use('client_secret_basic', createClientSecretBasicStrategy(verify, realm));
+  passport.use('client_secret_basic', new ClientSecretBasicStrategy(verify, realm));
   passport.use('client_secret_post', new ClientSecretPostStrategy(verify));
   passport.use('none', new PublicClientStrategy(verify));
 
