@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Emit } from '../events';
+import { randomBase64url } from '../internal/random-pool';
 import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
 import type { KeySet } from './keys';
 import { formatScope } from './scope';
@@ -134,5 +134,5 @@ export class TokenService {
 
 /** A random 128-bit id (family ids, `jti`). */
 export function newId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomBase64url(16);
 }
