@@ -90,6 +90,8 @@ export type Emit = <K extends OAuthEventName>(event: K, payload: Omit<OAuthEvent
 export function createEvents(logger: Logger): { events: OAuthEvents; emit: Emit } {
   const emitter = new EventEmitter();
   const emit: Emit = (event, payload) => {
+    // Most servers listen to few events: an unheard one costs no Date and no copied payload.
+    if (emitter.listenerCount(event) === 0) return;
     try {
       emitter.emit(event, { at: new Date(), ...payload });
     } catch (err) {

@@ -25,15 +25,18 @@ export interface PasswordCheck {
 
 /** The server's rate limits, as the routes use them. */
 export interface RateLimits {
-  /** Middleware counting the caller's IP address for `endpoint`; the first step of its routes. */
-  ip(endpoint: RateLimitedEndpoint): RequestHandler;
+  /**
+   * The first step of `endpoint`'s routes: middleware counting the caller's IP address, or no
+   * step at all when that limit is off (an empty list: Express flattens it away, so a disabled
+   * limit costs nothing per request).
+   */
+  ip(endpoint: RateLimitedEndpoint): RequestHandler[];
   /** Counts a request of an identified client against its budget, then its group's. */
   client(req: Request, res: Response, client: ClientRecord, endpoint: RateLimitedEndpoint): Promise<void>;
   /** Counts a password check against the username's budget of failures, before bcrypt runs. */
   password(req: Request, res: Response, check: PasswordCheck): Promise<PasswordAttempt>;
 }
 
-const passThrough: RequestHandler = (_req, _res, next) => next();
 const nothingToTakeBack: PasswordAttempt = { succeeded: async () => undefined };
 
 /**
@@ -112,11 +115,12 @@ export function createRateLimits(
   return {
     ip(endpoint) {
       const limiter = ipLimiters.get(endpoint);
-      if (!limiter) return passThrough;
+      if (!limiter) return [];
       const describe = (s: number) => `Too many requests to the ${endpoint} endpoint from this address; retry in ${s} seconds`;
-      return (req, res, next) => {
+      const limitIp: RequestHandler = (req, res, next) => {
         check(limiter.hit(req, res, { describe }), { ip: req.ip, endpoint, limit: 'ip' }).then(() => next(), next);
       };
+      return [limitIp];
     },
 
     async client(req, res, client, endpoint) {
