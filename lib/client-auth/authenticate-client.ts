@@ -44,12 +44,17 @@ export function createClientAuthenticator(clients: ClientStore, realm: string, e
   async function authenticate(req: Request, res: Response): Promise<ClientRecord> {
     const params = req.body as Params;
     const method = detectMethod(req.headers.authorization, params);
+    // Passport writes login/logout/isAuthenticated/... and _sessionManager onto the request it
+    // is given (seven property additions on the host's request, every token request). Our
+    // strategies read only the Authorization header and the parsed body: they get a stand-in
+    // holding those, as requireToken's bearer strategy does.
+    const standIn = { headers: { authorization: req.headers.authorization }, body: params };
     const client = await new Promise<ClientRecord>((resolve, reject) => {
       passport.authenticate(method, { session: false }, (err: unknown, found: ClientRecord | false) => {
         if (err) reject(err);
         else if (!found) reject(new InvalidClientError());
         else resolve(found);
-      })(req, res, reject);
+      })(standIn as unknown as Request, res, reject);
     });
     // With Basic, a client_id in the body is allowed (RFC 6749 §4.1.3) but must be the same client.
     if (method === 'client_secret_basic' && params.client_id !== undefined && params.client_id !== client.id) {

@@ -5,6 +5,7 @@
  * on every edge; then the RFC 6749 §2.3.1 parser decides, as before.
  */
 import { BasicStrategy } from 'passport-http';
+import express from 'express';
 import request from 'supertest';
 import { basicGate } from '../../lib/client-auth/client-secret-basic';
 import { expectOAuthError } from '../helpers/assertions';
@@ -83,5 +84,28 @@ describe('RFC 6749 §2.3.1 client_secret_basic: error descriptions on the gate e
   it('still authenticates a form-encoded pair with no escapes to decode', async () => {
     const res = await send(basic(CONFIDENTIAL.id, CONFIDENTIAL.secret));
     expect(res.status).toBe(200);
+  });
+});
+
+describe("client authentication leaves the host's request alone", () => {
+  it("adds none of passport's properties (login, isAuthenticated, _sessionManager, ...) to the request", async () => {
+    const { app: inner } = makeApp();
+    let seen: Record<string, unknown> | undefined;
+    const host = express();
+    host.use((req, _res, next) => {
+      seen = req as unknown as Record<string, unknown>;
+      next();
+    });
+    host.use(inner);
+    const res = await request(host)
+      .post('/oauth2/token')
+      .set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret))
+      .type('form')
+      .send({ grant_type: 'client_credentials' });
+    expect(res.status).toBe(200);
+    const added = ['login', 'logIn', 'logout', 'logOut', 'isAuthenticated', 'isUnauthenticated', '_sessionManager'].filter((k) =>
+      Object.hasOwn(seen as object, k),
+    );
+    expect(added).toEqual([]);
   });
 });
