@@ -30,10 +30,7 @@ describe('IP rate limits that are off are not mounted', () => {
 
   it('lists the token endpoint steps with rateLimits: false', () => {
     expect(postSteps({ rateLimits: false }, '/oauth2/token')).toEqual([
-      'noStore',
-      expect.any(String), // parseBody (asyncHandler)
-      expect.any(String), // authenticateClient
-      expect.any(String), // limitClient
+      expect.any(String), // readRequest (asyncHandler): body, client authentication, client limit
       'checkGrantType',
       'token',
       expect.any(String), // the error handler
