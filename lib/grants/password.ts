@@ -60,6 +60,6 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
     scope,
     withRefreshToken: client.grants.includes('refresh_token'),
     grantType: 'password',
-    ip: authInfo?.ip,
+    caller: authInfo,
   });
 }

@@ -40,7 +40,10 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
     // oauth2orize hands req.authInfo to every exchange: the caller's address, for events, and
     // the username budget, which the password grant consults before it runs bcrypt.
     const authInfo: AuthInfo = {
-      ip: req.ip,
+      // A getter: req.ip runs proxy-addr, and only events read it.
+      get ip() {
+        return req.ip;
+      },
       checkPassword: (username, realm) => deps.limits.password(req, res, { username, realm, clientId: client.id, endpoint: 'token' }),
     };
     (req as unknown as { authInfo: AuthInfo }).authInfo = authInfo;

@@ -25,7 +25,11 @@ export interface IssueRequest {
   withRefreshToken: boolean;
   /** For the `token.issued` event: the grant and the caller's address. */
   grantType: string;
-  ip?: string;
+  /**
+   * Where the caller's address is read, only when the event is built (`req.ip` runs proxy-addr
+   * over the forwarding headers: not worth it for an event nobody listens to).
+   */
+  caller?: { readonly ip?: string | undefined };
   /**
    * Leave `token.issued` to the caller (`announce()`), for grants that issue before they
    * consume: a loser of the consume race revokes what it issued and must not report it.
@@ -120,8 +124,9 @@ export class TokenService {
 
   /** Emits `token.issued` for tokens that are really handed out. */
   announce(request: IssueRequest, issued: IssuedTokens): void {
+    if (!this.config.emit.listening('token.issued')) return;
     this.config.emit('token.issued', {
-      ip: request.ip,
+      ip: request.caller?.ip,
       clientId: request.client.id,
       userId: request.userId,
       grantType: request.grantType,
