@@ -89,17 +89,25 @@ export interface OAuthEvents {
   off<K extends OAuthEventName>(event: K, listener: (payload: OAuthEventMap[K]) => void): this;
 }
 
-/** Emits an event; a listener that throws is logged and never breaks the request. */
-export type Emit = <K extends OAuthEventName>(event: K, payload: Omit<OAuthEventMap[K], 'at'>) => void;
+/**
+ * Emits an event; a listener that throws is logged and never breaks the request.
+ * `listening(event)` says whether anyone listens, so a hot path can skip building the payload.
+ */
+export type Emit = (<K extends OAuthEventName>(event: K, payload: Omit<OAuthEventMap[K], 'at'>) => void) & {
+  listening(event: OAuthEventName): boolean;
+};
 
 export function createEvents(logger: Logger): { events: OAuthEvents; emit: Emit } {
   const emitter = new EventEmitter();
-  const emit: Emit = (event, payload) => {
+  const send = <K extends OAuthEventName>(event: K, payload: Omit<OAuthEventMap[K], 'at'>): void => {
+    // Most servers listen to few events: an unheard one costs no Date and no copied payload.
+    if (emitter.listenerCount(event) === 0) return;
     try {
       emitter.emit(event, { at: new Date(), ...payload });
     } catch (err) {
       logger.error({ err, event }, `A listener of ${event} threw`);
     }
   };
+  const emit: Emit = Object.assign(send, { listening: (event: OAuthEventName) => emitter.listenerCount(event) > 0 });
   return { events: emitter as unknown as OAuthEvents, emit };
 }

@@ -4,7 +4,7 @@ import { InvalidClientError, InvalidRequestError } from '../errors';
 import type { Params } from '../router/read-params';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
 import type { Emit } from '../events';
-import { createClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
+import { ClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
 import { ClientSecretPostStrategy } from './client-secret-post';
 import { PublicClientStrategy } from './none';
 import { createClientVerifier } from './verify-client';
@@ -24,7 +24,7 @@ export type ClientAuthenticator = (req: Request, res: Response) => Promise<Clien
 export function createClientAuthenticator(clients: ClientStore, realm: string, emit: Emit): ClientAuthenticator {
   const verify = createClientVerifier(clients);
   const passport = new Passport();
-  passport.use('client_secret_basic', createClientSecretBasicStrategy(verify, realm));
+  passport.use('client_secret_basic', new ClientSecretBasicStrategy(verify, realm));
   passport.use('client_secret_post', new ClientSecretPostStrategy(verify));
   passport.use('none', new PublicClientStrategy(verify));
 
@@ -44,12 +44,17 @@ export function createClientAuthenticator(clients: ClientStore, realm: string, e
   async function authenticate(req: Request, res: Response): Promise<ClientRecord> {
     const params = req.body as Params;
     const method = detectMethod(req.headers.authorization, params);
+    // Passport writes login/logout/isAuthenticated/... and _sessionManager onto the request it
+    // is given (seven property additions on the host's request, every token request). Our
+    // strategies read only the Authorization header and the parsed body: they get a stand-in
+    // holding those, as requireToken's bearer strategy does.
+    const standIn = { headers: { authorization: req.headers.authorization }, body: params };
     const client = await new Promise<ClientRecord>((resolve, reject) => {
       passport.authenticate(method, { session: false }, (err: unknown, found: ClientRecord | false) => {
         if (err) reject(err);
         else if (!found) reject(new InvalidClientError());
         else resolve(found);
-      })(req, res, reject);
+      })(standIn as unknown as Request, res, reject);
     });
     // With Basic, a client_id in the body is allowed (RFC 6749 §4.1.3) but must be the same client.
     if (method === 'client_secret_basic' && params.client_id !== undefined && params.client_id !== client.id) {

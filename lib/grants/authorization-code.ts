@@ -105,7 +105,7 @@ async function exchange(ctx: GrantContext, client: ClientRecord, code: string, r
     familyId: record.familyId,
     withRefreshToken: client.grants.includes('refresh_token'),
     grantType: 'authorization_code',
-    ip: authInfo?.ip,
+    caller: authInfo,
     announceLater: true,
   };
   const issued = await ctx.tokens.issue(request);

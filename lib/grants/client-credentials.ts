@@ -28,5 +28,5 @@ async function issue(ctx: GrantContext, client: ClientRecord, body: Body, authIn
     throw new UnauthorizedClientError('A public client cannot use client_credentials');
   }
   const scope = resolveClientScope(parseScope(body.scope), client);
-  return ctx.tokens.issue({ client, scope, withRefreshToken: false, grantType: 'client_credentials', ip: authInfo?.ip });
+  return ctx.tokens.issue({ client, scope, withRefreshToken: false, grantType: 'client_credentials', caller: authInfo });
 }

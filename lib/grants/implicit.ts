@@ -28,7 +28,7 @@ export function registerImplicitGrant(server: OAuth2Server, ctx: GrantContext & 
             scope: (areq as unknown as BrowserRequest).eop.scope,
             withRefreshToken: false,
             grantType: 'implicit',
-            ip: (areq as unknown as BrowserRequest).ip,
+            caller: areq as unknown as BrowserRequest,
           })
           .then((issued) => {
             const params: Record<string, unknown> = { expires_in: issued.expiresIn };

@@ -59,6 +59,6 @@ async function issue(ctx: GrantContext, client: ClientRecord, username: string, 
     scope,
     withRefreshToken: client.grants.includes('refresh_token'),
     grantType: 'password',
-    ip: authInfo?.ip,
+    caller: authInfo,
   });
 }

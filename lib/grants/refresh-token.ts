@@ -69,7 +69,7 @@ async function refresh(ctx: GrantContext, client: ClientRecord, refreshToken: st
     familyId: record.familyId,
     withRefreshToken: true,
     grantType: 'refresh_token',
-    ip: authInfo?.ip,
+    caller: authInfo,
     announceLater: true,
   };
   const issued = await ctx.tokens.issue(request);

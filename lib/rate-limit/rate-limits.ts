@@ -25,15 +25,20 @@ export interface PasswordCheck {
 
 /** The server's rate limits, as the routes use them. */
 export interface RateLimits {
-  /** Middleware counting the caller's IP address for `endpoint`; the first step of its routes. */
-  ip(endpoint: RateLimitedEndpoint): RequestHandler;
+  /**
+   * The first step of `endpoint`'s routes: middleware counting the caller's IP address, or no
+   * step at all when that limit is off (an empty list: Express flattens it away, so a disabled
+   * limit costs nothing per request).
+   */
+  ip(endpoint: RateLimitedEndpoint): RequestHandler[];
   /** Counts a request of an identified client against its budget, then its group's. */
   client(req: Request, res: Response, client: ClientRecord, endpoint: RateLimitedEndpoint): Promise<void>;
   /** Counts a password check against the username's budget of failures, before bcrypt runs. */
   password(req: Request, res: Response, check: PasswordCheck): Promise<PasswordAttempt>;
 }
 
-const passThrough: RequestHandler = (_req, _res, next) => next();
+type RateLimitedEvent = Omit<OAuthEventMap['rate_limited'], 'at'>;
+
 const nothingToTakeBack: PasswordAttempt = { succeeded: async () => undefined };
 
 /**
@@ -61,15 +66,15 @@ export function createRateLimits(
   const limiter = (name: string, windowSeconds: number, byIp?: { limit: number }) =>
     createLimiter({ name, store: makeStore(name), windowSeconds, logger: deps.logger, refuse, byIp });
 
-  /** Runs a check; a refusal is reported once, as the `rate_limited` event. */
-  const check = async (
-    work: Promise<boolean>,
-    event: Omit<OAuthEventMap['rate_limited'], 'at'>,
-  ): Promise<boolean> => {
+  /**
+   * Runs a check; a refusal is reported once, as the `rate_limited` event. The event is built
+   * only then: `req.ip` runs proxy-addr, not worth it for requests within budget.
+   */
+  const check = async (work: Promise<boolean>, event: () => RateLimitedEvent): Promise<boolean> => {
     try {
       return await work;
     } catch (err) {
-      if (err instanceof RateLimitedError) deps.emit('rate_limited', event);
+      if (err instanceof RateLimitedError) deps.emit('rate_limited', event());
       throw err;
     }
   };
@@ -102,7 +107,7 @@ export function createRateLimits(
       return undefined;
     }
   };
-  const spend = async (req: Request, res: Response, kind: 'client' | 'group', id: string, rule: RateLimitRule, event: Omit<OAuthEventMap['rate_limited'], 'at'>) => {
+  const spend = async (req: Request, res: Response, kind: 'client' | 'group', id: string, rule: RateLimitRule, event: () => RateLimitedEvent) => {
     const limiter = budget(kind, rule);
     const whose = kind === 'client' ? 'this client' : "this client's group";
     const describe = (s: number) => `Too many requests from ${whose} (at most ${rule.limit} per ${rule.windowSeconds} seconds); retry in ${s} seconds`;
@@ -112,27 +117,28 @@ export function createRateLimits(
   return {
     ip(endpoint) {
       const limiter = ipLimiters.get(endpoint);
-      if (!limiter) return passThrough;
+      if (!limiter) return [];
       const describe = (s: number) => `Too many requests to the ${endpoint} endpoint from this address; retry in ${s} seconds`;
-      return (req, res, next) => {
-        check(limiter.hit(req, res, { describe }), { ip: req.ip, endpoint, limit: 'ip' }).then(() => next(), next);
+      const limitIp: RequestHandler = (req, res, next) => {
+        check(limiter.hit(req, res, { describe }), () => ({ ip: req.ip, endpoint, limit: 'ip' })).then(() => next(), next);
       };
+      return [limitIp];
     },
 
     async client(req, res, client, endpoint) {
       const own = client.rateLimit ?? config.client;
-      const event = { ip: req.ip, clientId: client.id, endpoint };
-      if (own) await spend(req, res, 'client', client.id, own, { ...event, limit: 'client' });
+      const event = { clientId: client.id, endpoint };
+      if (own) await spend(req, res, 'client', client.id, own, () => ({ ip: req.ip, ...event, limit: 'client' }));
       if (client.group === undefined || !deps.clients.findGroup) return;
       const group = await deps.clients.findGroup(client.group);
-      if (group?.rateLimit) await spend(req, res, 'group', group.id, group.rateLimit, { ...event, limit: 'group', groupId: group.id });
+      if (group?.rateLimit) await spend(req, res, 'group', group.id, group.rateLimit, () => ({ ip: req.ip, ...event, limit: 'group', groupId: group.id }));
     },
 
     async password(req, res, { username, realm, clientId, endpoint }) {
       if (!usernames || !config.username) return nothingToTakeBack;
       const key = usernameKey(username, realm);
       const describe = (s: number) => `Too many failed sign-in attempts for this username; retry in ${s} seconds`;
-      const event = { ip: req.ip, clientId, endpoint, limit: 'username' as const, username, ...(realm !== undefined ? { realm } : {}) };
+      const event = () => ({ ip: req.ip, clientId, endpoint, limit: 'username' as const, username, ...(realm !== undefined ? { realm } : {}) });
       const counted = await check(usernames.hit(req, res, { key, limit: config.username.limit, describe }), event);
       // A hit a failing store did not count must not be taken back (it would erase another failure).
       return counted ? { succeeded: () => usernames.takeBack(key) } : nothingToTakeBack;

@@ -3,9 +3,8 @@ import type { OAuth2Server } from 'oauth2orize';
 import type { ClientAuthenticator } from '../client-auth/authenticate-client';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
-import type { ClientRecord, GrantType } from '../stores/types';
+import type { GrantType } from '../stores/types';
 import type { RateLimits } from '../rate-limit/rate-limits';
-import { setNoStore } from './error-handler';
 import { methodNotAllowed } from './method-not-allowed';
 import { readParams } from './read-params';
 import type { AuthInfo } from '../grants/grant-context';
@@ -24,30 +23,31 @@ export interface TokenEndpointDeps {
 
 /**
  * `POST {basePath}/token` (RFC 6749 §3.2), as a list of small named steps:
- * the IP rate limit, no-store headers, body, client authentication, the client's rate limit,
+ * the IP rate limit, the request (body, client authentication, the client's rate limit),
  * grant-type policy, oauth2orize's exchange, our error handler. Any other method is 405 with `Allow: POST`.
+ *
+ * `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1, §5.2) are written by
+ * oauth2orize's exchanges on success and by our error handler on every error, so no step of
+ * its own sets them first. Body, client authentication and client limit are one async step:
+ * each route step costs a dispatch and a promise on every token request
+ * (docs/adr/0016-hot-path-costs.md).
  */
 export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): void {
-  const noStore: RequestHandler = (_req, res, next) => {
-    setNoStore(res);
-    next();
-  };
-  const parseBody = asyncHandler(async (req) => {
+  const readRequest = asyncHandler(async (req, res) => {
     req.body = await readParams(req);
-  });
-  const authenticateClient = asyncHandler(async (req, res) => {
     const client = await deps.authenticateClient(req, res);
     (req as unknown as Record<string, unknown>)[deps.clientProperty] = client;
     // oauth2orize hands req.authInfo to every exchange: the caller's address, for events, and
     // the username budget, which the password grant consults before it runs bcrypt.
     const authInfo: AuthInfo = {
-      ip: req.ip,
+      // A getter: req.ip runs proxy-addr, and only events read it.
+      get ip() {
+        return req.ip;
+      },
       checkPassword: (username, realm) => deps.limits.password(req, res, { username, realm, clientId: client.id, endpoint: 'token' }),
     };
     (req as unknown as { authInfo: AuthInfo }).authInfo = authInfo;
-  });
-  const limitClient = asyncHandler(async (req, res) => {
-    await deps.limits.client(req, res, (req as unknown as Record<string, ClientRecord>)[deps.clientProperty] as ClientRecord, 'token');
+    await deps.limits.client(req, res, client, 'token');
   });
   const checkGrantType: RequestHandler = (req, _res, next) => {
     const grantType = (req.body as Record<string, string>).grant_type;
@@ -65,10 +65,7 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
   router.post(
     deps.path,
     deps.limits.ip('token'),
-    noStore,
-    parseBody,
-    authenticateClient,
-    limitClient,
+    readRequest,
     checkGrantType,
     deps.oauth2.token() as unknown as RequestHandler,
     deps.errorHandler,

@@ -1,4 +1,5 @@
 import { TemporarilyUnavailableError } from '../errors';
+import { addDeadline } from '../internal/deadlines';
 import type { ClientStore, Stores, TokenStore, UserStore } from './types';
 
 /**
@@ -32,11 +33,22 @@ function wrap<T extends object>(store: T, ms: number): T {
   return limited as T;
 }
 
-/** Rejects with `TemporarilyUnavailableError` when `work` has not settled after `ms`. */
+/**
+ * Rejects with `TemporarilyUnavailableError` when `work` has not settled after `ms`. One shared
+ * timer per duration watches every pending call (lib/internal/deadlines.ts), not one each.
+ */
 export function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TemporarilyUnavailableError(new Error(`store call ${name} took longer than ${ms} ms`))), ms);
+  return new Promise<T>((resolve, reject) => {
+    const cancel = addDeadline(ms, () => reject(new TemporarilyUnavailableError(new Error(`store call ${name} took longer than ${ms} ms`))));
+    Promise.resolve(work).then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        cancel();
+        reject(err);
+      },
+    );
   });
-  return Promise.race([Promise.resolve(work), timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBase64url } from '../internal/random-pool';
 
 const PREFIX = 'sha256:';
 
 /** A new random 256-bit value, base64url: used for refresh tokens, codes and client secrets. */
 export function randomToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBase64url(32);
 }
 
 /** SHA-256 of a code or token, base64url: the only form in which one is handed to a store. */

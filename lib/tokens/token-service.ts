@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Emit } from '../events';
+import { randomBase64url } from '../internal/random-pool';
 import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
 import type { KeySet } from './keys';
 import { formatScope } from './scope';
@@ -25,7 +25,11 @@ export interface IssueRequest {
   withRefreshToken: boolean;
   /** For the `token.issued` event: the grant and the caller's address. */
   grantType: string;
-  ip?: string;
+  /**
+   * Where the caller's address is read, only when the event is built (`req.ip` runs proxy-addr
+   * over the forwarding headers: not worth it for an event nobody listens to).
+   */
+  caller?: { readonly ip?: string | undefined };
   /**
    * Leave `token.issued` to the caller (`announce()`), for grants that issue before they
    * consume: a loser of the consume race revokes what it issued and must not report it.
@@ -120,8 +124,9 @@ export class TokenService {
 
   /** Emits `token.issued` for tokens that are really handed out. */
   announce(request: IssueRequest, issued: IssuedTokens): void {
+    if (!this.config.emit.listening('token.issued')) return;
     this.config.emit('token.issued', {
-      ip: request.ip,
+      ip: request.caller?.ip,
       clientId: request.client.id,
       userId: request.userId,
       grantType: request.grantType,
@@ -134,5 +139,5 @@ export class TokenService {
 
 /** A random 128-bit id (family ids, `jti`). */
 export function newId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomBase64url(16);
 }

@@ -79,6 +79,31 @@ describe('in-memory token store', () => {
     await expect(tokens.revokeFamily('never-existed', new Date())).resolves.toBeUndefined();
   });
 
+  it('keeps family membership right whether a family has one member or several', async () => {
+    const { tokens } = createMemoryStores();
+    const families = () => (tokens as unknown as { families: Map<string, unknown> }).families;
+    // One member (every client_credentials token), saved twice under the same key.
+    await tokens.saveAccessToken(access('solo', { familyId: 'fam-solo', expiresAt: new Date(now - 1) }));
+    await tokens.saveAccessToken(access('solo', { familyId: 'fam-solo', expiresAt: new Date(now - 1) }));
+    // Three members; one expires.
+    await tokens.saveAccessToken(access('a-old', { expiresAt: new Date(now - 1) }));
+    await tokens.saveAccessToken(access('a-live'));
+    await tokens.saveRefreshToken(refresh('r-live'));
+    expect(tokens.purgeExpired(now)).toBe(2);
+    expect([...families().keys()]).toEqual(['fam-1']); // the emptied family left nothing behind
+    await tokens.revokeFamily('fam-1', new Date());
+    expect(await tokens.findAccessToken('a-live')).toBeUndefined();
+    expect(await tokens.findRefreshToken('r-live')).toBeUndefined();
+    expect(families().size).toBe(0);
+    // A family that grew from one member to two is revoked whole.
+    await tokens.saveAccessToken(access('b1', { familyId: 'fam-b' }));
+    await tokens.saveRefreshToken(refresh('b2', { familyId: 'fam-b' }));
+    await tokens.revokeFamily('fam-b', new Date());
+    expect(await tokens.findAccessToken('b1')).toBeUndefined();
+    expect(await tokens.findRefreshToken('b2')).toBeUndefined();
+    tokens.close();
+  });
+
   it('purges expired records and keeps live ones', async () => {
     const { tokens } = createMemoryStores();
     await tokens.saveAccessToken(access('old', { expiresAt: new Date(now - 1) }));
