@@ -6,6 +6,7 @@ import { isGrantAllowed } from './grant-status';
 import { verifyJwsSignature } from './jws';
 import type { VerificationKey } from './keys';
 import { hashToken } from './secrets';
+import { VerifiedTokens } from './verified-tokens';
 
 /** Finds the key a token names; `undefined` if there is none (after a refresh, for remote sets). */
 export type KeyLookup = (kid: string) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
@@ -41,9 +42,10 @@ const CLOCK_TOLERANCE = 5;
  * InvalidTokenError that says what was wrong.
  */
 export function createAccessTokenVerifier(config: VerifierConfig) {
+  const verified = new VerifiedTokens();
   return async (token: string, options: VerifyOptions = {}): Promise<AccessTokenContext> => {
     if (!JWT_SHAPE.test(token)) return verifyOpaque(config, token, options);
-    const context = await verifyJwt(config, token, options.audience);
+    const context = await verifyJwt(config, token, options.audience, verified);
     if (options.checkRevocation) {
       if (!config.tokens) throw new Error('checkRevocation needs the token store');
       const record = await config.tokens.findAccessToken(context.tokenId);
@@ -54,7 +56,41 @@ export function createAccessTokenVerifier(config: VerifierConfig) {
   };
 }
 
-async function verifyJwt(config: VerifierConfig, token: string, audience: string | undefined): Promise<AccessTokenContext> {
+async function verifyJwt(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens): Promise<AccessTokenContext> {
+  const claims = (await claimsOfVerified(config, token, audience, verified)) ?? (await claimsOf(config, token, audience, verified));
+  const { sub, client_id: clientId, jti, exp, scope } = claims;
+  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof claims.iat !== 'number') {
+    throw new InvalidTokenError('The access token lacks required claims (RFC 9068 section 2.2)');
+  }
+  const context: AccessTokenContext = {
+    format: 'jwt',
+    tokenId: jti,
+    clientId,
+    scopes: typeof scope === 'string' && scope.length > 0 ? scope.split(' ') : [],
+    expiresAt: new Date(exp * 1000),
+    claims,
+  };
+  if (sub !== clientId) context.userId = sub;
+  return context;
+}
+
+/**
+ * A token whose signature was checked before, still with the key its `kid` names: only its
+ * claims are checked again (`exp` and `nbf` move with time, `aud` differs per route).
+ * `undefined` sends it through the full check.
+ */
+async function claimsOfVerified(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens) {
+  const hit = verified.get(token);
+  if (!hit) return undefined;
+  if ((await config.keys(hit.kid)) !== hit.key) {
+    verified.delete(token); // the key was rotated out or replaced: check from scratch
+    return undefined;
+  }
+  return checkedClaims(hit.payload, config.issuer, audience);
+}
+
+/** The full check: header, key, signature and claims. */
+async function claimsOf(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens): Promise<Record<string, unknown>> {
   const [encodedHeader, encodedPayload, signature] = token.split('.') as [string, string, string];
   let headerText: string;
   let header: { alg?: unknown; kid?: unknown; typ?: unknown };
@@ -73,23 +109,10 @@ async function verifyJwt(config: VerifierConfig, token: string, audience: string
   if (!key) throw new InvalidTokenError('The access token was signed with an unknown key');
   // Pinned: the key decides the algorithm, never the token.
   if (header.alg !== key.alg) throw new InvalidTokenError('The access token uses the wrong algorithm for its key');
-  const claims =
-    (ASCII.test(headerText) && acceptedClaims(key, encodedHeader, encodedPayload, signature, config.issuer, audience)) ||
-    jsonwebtokenClaims(token, key, config.issuer, audience);
-  const { sub, client_id: clientId, jti, exp, scope } = claims;
-  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof claims.iat !== 'number') {
-    throw new InvalidTokenError('The access token lacks required claims (RFC 9068 section 2.2)');
-  }
-  const context: AccessTokenContext = {
-    format: 'jwt',
-    tokenId: jti,
-    clientId,
-    scopes: typeof scope === 'string' && scope.length > 0 ? scope.split(' ') : [],
-    expiresAt: new Date(exp * 1000),
-    claims,
-  };
-  if (sub !== clientId) context.userId = sub;
-  return context;
+  const fast = ASCII.test(headerText) ? acceptedClaims(key, encodedHeader, encodedPayload, signature, config.issuer, audience) : undefined;
+  if (!fast) return jsonwebtokenClaims(token, key, config.issuer, audience);
+  verified.add(token, { kid: header.kid, key, payload: fast.payload });
+  return fast.claims;
 }
 
 async function verifyOpaque(config: VerifierConfig, token: string, options: VerifyOptions): Promise<AccessTokenContext> {
@@ -138,10 +161,21 @@ function acceptedClaims(
   signature: string,
   issuer: string,
   audience: string | undefined,
-): Record<string, unknown> | undefined {
+): { claims: Record<string, unknown>; payload: string } | undefined {
   try {
     if (!verifyJwsSignature(key.alg, key.verifyKey, `${encodedHeader}.${encodedPayload}`, signature)) return undefined;
-    const claims: unknown = JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8'));
+    const payload = Buffer.from(encodedPayload, 'base64url').toString('utf8');
+    const claims = checkedClaims(payload, issuer, audience);
+    return claims && { claims, payload };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The claim checks of `acceptedClaims`, on the decoded payload; `undefined` if one fails. */
+function checkedClaims(payload: string, issuer: string, audience: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const claims: unknown = JSON.parse(payload);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
     const { nbf, exp, aud, iss } = claims as Record<string, unknown>;
     const now = Math.floor(Date.now() / 1000);
