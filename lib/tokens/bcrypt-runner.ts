@@ -18,6 +18,13 @@ export interface BcryptRunner {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptjs);
+// Under CPU contention, requests come first: this thread lowers its own priority (nice 10).
+// On Linux a thread has its own nice value and /proc/thread-self names its id; elsewhere this
+// does nothing and the thread keeps the process's priority.
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (tid > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {}
 parentPort.on('message', (task) => {
   let reply;
   try {
@@ -38,6 +45,9 @@ export function defaultPasswordWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
+/** The nice value of password threads (Linux): above the event loop's, so requests win the CPU. */
+export const PASSWORD_THREAD_NICE = 10;
+
 /** Checks that may wait for a thread, per thread, by default. */
 export const QUEUE_PER_WORKER = 32;
 
@@ -52,7 +62,7 @@ export function createBcryptRunner(options: { workers: number; queueLimit: numbe
   }
   const pool = new WorkerPool({
     source: WORKER_SOURCE,
-    workerData: { bcryptjs: require.resolve('bcryptjs') },
+    workerData: { bcryptjs: require.resolve('bcryptjs'), nice: PASSWORD_THREAD_NICE },
     size: options.workers,
     queueLimit: options.queueLimit,
   });
