@@ -15,7 +15,7 @@ import { interactionTransactionStore, mountBrowserFlow } from './router/authoriz
 import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
-import { leaveForeignPaths } from './router/path-guard';
+import { guardRouter } from './router/path-guard';
 import { createEvents, type OAuthEvents } from './events';
 import { endpointRoutes } from './metrics/request-observer';
 import { createServerMetrics, metricsDisabledHandler } from './metrics/server-metrics';
@@ -157,9 +157,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   });
   // First, so that the latency covers everything the router does.
   if (metrics) router.use(metrics.requestObserver);
-  // Every path we serve is under basePath or /.well-known/; anything else leaves at once.
-  const guard = leaveForeignPaths([`${config.basePath}/`, '/.well-known/']);
-  if (guard) router.use(guard);
+  // Every path we serve is under basePath or /.well-known/; anything else skips the router.
+  guardRouter(router, [`${config.basePath}/`, '/.well-known/']);
   const tokenPath = `${config.basePath}/token`;
   const authenticateClient = createClientAuthenticator(config.stores.clients, realm, emit);
   const errorHandler = createErrorHandler({ logger: config.logger, realm, emit });

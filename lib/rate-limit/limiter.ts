@@ -69,7 +69,9 @@ export function createLimiter(o: {
       new Promise<boolean>((resolve, reject) => {
         pending.set(req, check);
         const info = req as unknown as Record<string, RateLimitInfo | undefined>;
-        delete info[INFO]; // set again only if the store counted this hit
+        // Set again only if the store counted this hit. Cleared, not deleted: a delete turns the
+        // host's request into a slow dictionary-mode object for the rest of its life.
+        info[INFO] = undefined;
         void middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve(info[INFO] !== undefined)));
       }),
     takeBack: async (key) => {

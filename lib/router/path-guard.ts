@@ -1,18 +1,39 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
+
+type Handle = (this: Router, req: Request, res: Response, next: NextFunction) => void;
 
 /**
- * The router's first step (after the metrics observer): a request whose path is outside every
- * prefix we serve leaves the router at once with `next('router')` (Express 4 and 5), instead of
- * being matched against each of our routes in turn. The host's own routes behind
- * `app.use(oauth.router)` (a bearer-protected API, typically) then pay one regex test, not a
- * dozen layers.
+ * A request whose path is outside every prefix we serve skips our router entirely: the host's
+ * own routes behind `app.use(oauth.router)` (a bearer-protected API, typically) then pay one
+ * regex test, not our router's set-up (Express's Router.handle: URL parsing, `baseUrl` and
+ * `params` bookkeeping, closures) and a walk over a dozen route layers.
  *
- * Express matches routes case-insensitively on the raw path, so a route can only match a path
- * that starts with one of our prefixes in any case: the test is a superset of the routes.
- * `undefined` when a prefix is empty (`basePath: ''`): everything may be ours, no guard.
+ * Both Express 4's and 5's routers are functions that call `router.handle(req, res, next)`
+ * looked up on the router itself, so the guard is an own `handle` on our router instance that
+ * defers to the original (no prototype is touched). `req.url` is relative to where the router
+ * is mounted, as the route paths are. Anything unusual (no `next`, a URL not starting with
+ * "/") goes to the original handle, which decides as before.
  */
-export function leaveForeignPaths(prefixes: string[]): RequestHandler | undefined {
+export function guardRouter(router: Router, prefixes: string[]): void {
+  const owns = ownsPath(prefixes);
+  if (!owns) return;
+  const target = router as unknown as { handle: Handle };
+  const handle = target.handle;
+  target.handle = function guardedHandle(this: Router, req, res, next) {
+    const url = req.url;
+    if (typeof next !== 'function' || url.charCodeAt(0) !== 0x2f || owns(url)) return handle.call(this, req, res, next);
+    next();
+  };
+}
+
+/**
+ * Whether a path may be ours. Express matches routes case-insensitively on the raw (undecoded)
+ * path, so a route can only match a path that starts with one of our prefixes in any case: the
+ * test is a superset of the routes. `undefined` when a prefix is empty (`basePath: ''`):
+ * everything may be ours, no guard.
+ */
+export function ownsPath(prefixes: string[]): ((path: string) => boolean) | undefined {
   if (prefixes.some((p) => p === '' || p === '/')) return undefined;
   const ours = new RegExp(`^(?:${prefixes.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'i');
-  return (req, _res, next) => (ours.test(req.path) ? next() : next('router'));
+  return (path) => ours.test(path);
 }

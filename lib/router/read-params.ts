@@ -43,13 +43,15 @@ export async function readParams(req: Request): Promise<Params> {
 
 export function mediaType(header: string | undefined): { name: string; charset?: string } {
   if (header === undefined) return { name: '' };
-  const [name = '', ...parameters] = header.split(';');
+  // Most requests send a bare media type: no split, no arrays (every token request comes here).
+  if (!header.includes(';')) return { name: header.trim().toLowerCase(), charset: undefined };
+  const parts = header.split(';');
   let charset: string | undefined;
-  for (const p of parameters) {
-    const [key, value] = p.split('=');
+  for (let i = 1; i < parts.length; i++) {
+    const [key, value] = (parts[i] as string).split('=');
     if (key?.trim().toLowerCase() === 'charset') charset = value?.trim().replace(/^"|"$/g, '').toLowerCase();
   }
-  return { name: name.trim().toLowerCase(), charset };
+  return { name: (parts[0] as string).trim().toLowerCase(), charset };
 }
 
 /** True when a body parser of the host's already read the stream (both body-parser 1 and 2). */
@@ -102,11 +104,17 @@ export function readBody(req: Request, declared: number): Promise<string> {
 
 function fromForm(text: string): Params {
   const params = Object.create(null) as Params;
+  // Empty values are dropped here (RFC 6749 §3.1) but still count for repeats; no second pass.
+  let empty: Set<string> | undefined;
   for (const [key, value] of new URLSearchParams(text)) {
-    if (key in params) throw repeated(key);
-    params[key] = value;
+    if (key in params || empty?.has(key)) throw repeated(key);
+    if (value !== '') params[key] = value;
+    else {
+      empty ??= new Set();
+      empty.add(key);
+    }
   }
-  return dropEmpty(params);
+  return params;
 }
 
 function fromJson(text: string): Params {

@@ -3,48 +3,89 @@
  * our router at once and reach the host's routes; our routes still match as Express matches
  * them (case-insensitively, with or without a trailing slash), whatever the basePath.
  */
-import type { Request, Response } from 'express';
 import express from 'express';
 import request from 'supertest';
 import { createOAuthServer } from '../../lib';
-import { leaveForeignPaths } from '../../lib/router/path-guard';
+import { guardRouter, ownsPath } from '../../lib/router/path-guard';
 import { expectTokenResponse } from '../helpers/assertions';
 import { CC_ONLY, ISSUER, JWT_SECRET, basic, makeApp, seedStores } from '../helpers/fixtures';
 
-function decide(guard: NonNullable<ReturnType<typeof leaveForeignPaths>>, path: string): unknown {
-  let verdict: unknown = 'not called';
-  guard({ path } as Request, {} as Response, (arg?: unknown) => {
-    verdict = arg;
-  });
-  return verdict;
-}
+describe('ownsPath', () => {
+  const owns = ownsPath(['/oauth2/', '/.well-known/']) as (path: string) => boolean;
 
-describe('leaveForeignPaths', () => {
-  const guard = leaveForeignPaths(['/oauth2/', '/.well-known/']) as NonNullable<ReturnType<typeof leaveForeignPaths>>;
-
-  it('sends paths outside every prefix out of the router with next("router")', () => {
-    expect(decide(guard, '/api/resource')).toBe('router');
-    expect(decide(guard, '/oauth2')).toBe('router');
-    expect(decide(guard, '/oauth2x/token')).toBe('router');
-    expect(decide(guard, '/well-known/x')).toBe('router');
-    expect(decide(guard, '/%6Fauth2/token')).toBe('router');
+  it('refuses paths outside every prefix', () => {
+    expect(owns('/api/resource')).toBe(false);
+    expect(owns('/oauth2')).toBe(false);
+    expect(owns('/oauth2x/token')).toBe(false);
+    expect(owns('/well-known/x')).toBe(false);
+    expect(owns('/%6Fauth2/token')).toBe(false);
+    expect(owns('/api?next=/oauth2/token')).toBe(false);
   });
 
-  it('lets our prefixes through in any case, as Express route matching does', () => {
-    expect(decide(guard, '/oauth2/token')).toBeUndefined();
-    expect(decide(guard, '/OAuth2/TOKEN/')).toBeUndefined();
-    expect(decide(guard, '/.well-known/oauth-authorization-server')).toBeUndefined();
+  it('accepts our prefixes in any case, as Express route matching does', () => {
+    expect(owns('/oauth2/token')).toBe(true);
+    expect(owns('/OAuth2/TOKEN/')).toBe(true);
+    expect(owns('/oauth2/token?x=1')).toBe(true);
+    expect(owns('/.well-known/oauth-authorization-server')).toBe(true);
   });
 
   it('is no guard at all when a prefix is empty (basePath "")', () => {
-    expect(leaveForeignPaths(['/', '/.well-known/'])).toBeUndefined();
-    expect(leaveForeignPaths(['', '/.well-known/'])).toBeUndefined();
+    expect(ownsPath(['/', '/.well-known/'])).toBeUndefined();
+    expect(ownsPath(['', '/.well-known/'])).toBeUndefined();
   });
 
   it('escapes regex characters in prefixes', () => {
-    const dotted = leaveForeignPaths(['/a.b/']) as NonNullable<ReturnType<typeof leaveForeignPaths>>;
-    expect(decide(dotted, '/a.b/token')).toBeUndefined();
-    expect(decide(dotted, '/axb/token')).toBe('router');
+    const dotted = ownsPath(['/a.b/']) as (path: string) => boolean;
+    expect(dotted('/a.b/token')).toBe(true);
+    expect(dotted('/axb/token')).toBe(false);
+  });
+});
+
+describe('guardRouter', () => {
+  /** A router whose only middleware counts the requests that entered it. */
+  function counted() {
+    const router = express.Router();
+    let entered = 0;
+    router.use((_req, _res, next) => {
+      entered++;
+      next();
+    });
+    router.get('/oauth2/ping', (_req, res) => {
+      res.json({ pong: true });
+    });
+    guardRouter(router, ['/oauth2/', '/.well-known/']);
+    const app = express();
+    app.use(router);
+    app.get('/api/hello', (_req, res) => {
+      res.json({ hello: 'world' });
+    });
+    return { app, entered: () => entered };
+  }
+
+  it('sends a foreign path past the router without entering it, to the host route after it', async () => {
+    const { app, entered } = counted();
+    const res = await request(app).get('/api/hello');
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { hello: 'world' } });
+    expect(entered()).toBe(0);
+  });
+
+  it('enters the router for its own paths', async () => {
+    const { app, entered } = counted();
+    const res = await request(app).get('/OAUTH2/ping');
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { pong: true } });
+    expect(entered()).toBe(1);
+  });
+
+  it('matches relative to where the router is mounted', async () => {
+    const router = express.Router();
+    router.get('/oauth2/ping', (_req, res) => {
+      res.json({ pong: true });
+    });
+    guardRouter(router, ['/oauth2/']);
+    const app = express();
+    app.use('/auth', router);
+    const res = await request(app).get('/auth/oauth2/ping');
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { pong: true } });
   });
 });
 

@@ -30,9 +30,7 @@ describe('IP rate limits that are off are not mounted', () => {
 
   it('lists the token endpoint steps with rateLimits: false', () => {
     expect(postSteps({ rateLimits: false }, '/oauth2/token')).toEqual([
-      expect.any(String), // readRequest (asyncHandler): body, client authentication, client limit
-      'checkGrantType',
-      'token',
+      'issueTokens', // body, client authentication, client limit, grant type check, exchange
       expect.any(String), // the error handler
     ]);
   });

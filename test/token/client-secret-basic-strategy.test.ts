@@ -88,7 +88,7 @@ describe('RFC 6749 §2.3.1 client_secret_basic: error descriptions on the gate e
 });
 
 describe("client authentication leaves the host's request alone", () => {
-  it("adds none of passport's properties (login, isAuthenticated, _sessionManager, ...) to the request", async () => {
+  it("adds none of passport's or oauth2orize's properties (login, _sessionManager, authInfo, ...) to the request", async () => {
     const { app: inner } = makeApp();
     let seen: Record<string, unknown> | undefined;
     const host = express();
@@ -103,7 +103,10 @@ describe("client authentication leaves the host's request alone", () => {
       .type('form')
       .send({ grant_type: 'client_credentials' });
     expect(res.status).toBe(200);
-    const added = ['login', 'logIn', 'logout', 'logOut', 'isAuthenticated', 'isUnauthenticated', '_sessionManager'].filter((k) =>
+    // Nor the client and authInfo oauth2orize reads: its exchange gets a stand-in too. Only the
+    // parsed body is left on the request (the metrics observer and host loggers read it).
+    expect(seen?.body).toEqual({ grant_type: 'client_credentials' });
+    const added = ['login', 'logIn', 'logout', 'logOut', 'isAuthenticated', 'isUnauthenticated', '_sessionManager', 'oauth2ProviderClient', 'authInfo'].filter((k) =>
       Object.hasOwn(seen as object, k),
     );
     expect(added).toEqual([]);

@@ -47,6 +47,19 @@ describe('RFC 6749 §5.2 malformed requests are invalid_request 400, never 500',
     expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' is included more than once");
   });
 
+  it.each([
+    ['the second copy is empty', 'grant_type=client_credentials&scope=read&scope='],
+    ['both copies are empty', 'grant_type=client_credentials&scope=&scope='],
+  ])('rejects a repeated parameter when %s', async (_name, body) => {
+    const res = await token().type('form').send(body);
+    expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' is included more than once");
+  });
+
+  it('reads the charset parameter of the media type, in any case and quoted', async () => {
+    const res = await token().set('Content-Type', 'application/x-www-form-urlencoded; Charset="ISO-8859-1"').send('grant_type=client_credentials');
+    expectOAuthError(res, 400, 'invalid_request', 'The request body must be UTF-8');
+  });
+
   it('rejects a repeated JSON key', async () => {
     const res = await token().set('Content-Type', 'application/json').send('{"grant_type":"client_credentials","scope":"read","scope":"write"}');
     expectOAuthError(res, 400, 'invalid_request', "Parameter 'scope' is included more than once");
