@@ -43,3 +43,19 @@ export function handmade(header: Record<string, unknown>, payload: Record<string
 
 export const CHALLENGE = `Bearer realm="${ISSUER}"`;
 export const invalidToken = (description: string) => `${CHALLENGE}, error="invalid_token", error_description="${description}"`;
+
+/** Seconds since the epoch, as JWT times are written. */
+export const now = () => Math.floor(Date.now() / 1000);
+
+/** RFC 9068 claims of a valid access token of this issuer; `extra` overrides or adds. */
+export const claims = (extra: Record<string, unknown> = {}) => ({
+  iss: ISSUER,
+  sub: 'user-1',
+  aud: ISSUER,
+  client_id: 'confidential-app',
+  iat: now(),
+  exp: now() + 600,
+  jti: 'jti-1',
+  scope: 'read',
+  ...extra,
+});

@@ -2,22 +2,10 @@ import { createHmac, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { ISSUER } from '../helpers/fixtures';
-import { clientToken, EC_KEY, handmade, invalidToken, protectedApp, RSA_KEY, RSA_PAIR } from './helpers';
+import { claims, clientToken, EC_KEY, handmade, invalidToken, now, protectedApp, RSA_KEY, RSA_PAIR } from './helpers';
 
 const { app } = protectedApp();
 const ecPrivate = createPrivateKey({ key: EC_KEY, format: 'jwk' });
-const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({
-  iss: ISSUER,
-  sub: 'user-1',
-  aud: ISSUER,
-  client_id: 'confidential-app',
-  iat: now(),
-  exp: now() + 600,
-  jti: 'jti-1',
-  scope: 'read',
-  ...extra,
-});
 const sign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}, key = ecPrivate, algorithm: jwt.Algorithm = 'ES256') =>
   jwt.sign(payload, key, { algorithm, header: { alg: algorithm, typ: 'at+jwt', kid: 'ec-1', ...header } });
 

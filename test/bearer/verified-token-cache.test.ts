@@ -6,23 +6,11 @@ import { createOAuthServer } from '../../lib';
 import { createAccessTokenVerifier } from '../../lib/tokens/access-token-verifier';
 import { createKeySet } from '../../lib/tokens/keys';
 import { ISSUER, JWT_SECRET, seedStores } from '../helpers/fixtures';
-import { invalidToken } from './helpers';
+import { claims, invalidToken, now } from './helpers';
 
 // A bearer token sent again skips the signature check (lib/tokens/verified-tokens.ts); its
 // claims are still checked on every request.
 
-const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({
-  iss: ISSUER,
-  sub: 'user-1',
-  aud: ISSUER,
-  client_id: 'confidential-app',
-  iat: now(),
-  exp: now() + 600,
-  jti: 'jti-1',
-  scope: 'read',
-  ...extra,
-});
 const sign = (payload: Record<string, unknown>, secret = JWT_SECRET) =>
   jwt.sign(payload, createSecretKey(Buffer.from(secret)), { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt', kid: 'hs-1' } });
 
