@@ -3,12 +3,14 @@ import { ConfigurationError } from './errors';
 import { type Logger, stderrLogger } from './internal/logger';
 import type { RenderConsentPage, RenderLoginPage } from './interaction/pages';
 import type { AuthenticateUser } from './interaction/principal';
+import { resolveBrowserOptions } from './interaction/browser-options';
+import { isNonEmptyString, isObject, rejectUnknownKeys, validateLifetime } from './internal/validate';
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from './metrics/metrics-options';
 import { type RateLimitOptions, type ResolvedRateLimits, resolveRateLimits } from './rate-limit/options';
-import { isScopeToken } from './tokens/scope';
 import { defaultPasswordWorkers, QUEUE_PER_WORKER } from './tokens/bcrypt-runner';
 import { limitStoreCalls } from './stores/time-limit';
 import type { Stores } from './stores/types';
+import { validateStores } from './stores/validate-stores';
 
 /** HS256: one shared secret; the same secret verifies the tokens. Never published. */
 export interface SecretSigningOptions {
@@ -216,28 +218,6 @@ const KNOWN_KEYS = [
   'metrics',
 ] as const;
 
-const STORE_METHODS = {
-  clients: ['findById'],
-  users: ['findByUsername', 'findById'],
-  tokens: [
-    'saveAccessToken',
-    'findAccessToken',
-    'saveRefreshToken',
-    'findRefreshToken',
-    'consumeRefreshToken',
-    'saveAuthorizationCode',
-    'findAuthorizationCode',
-    'consumeAuthorizationCode',
-    'revokeFamily',
-    'saveInteraction',
-    'findInteraction',
-    'consumeInteraction',
-    'saveConsent',
-    'findConsent',
-    'deleteConsent',
-  ],
-} as const;
-
 /** Applies defaults and validates; throws `ConfigurationError` naming the first bad option. */
 export function resolveOptions(options: OAuthServerOptions): ResolvedOptions {
   if (!isObject(options)) throw new ConfigurationError('options', 'must be an object');
@@ -294,92 +274,6 @@ function validateFormat(value: unknown): 'jwt' | 'opaque' {
   return value;
 }
 
-function resolveBrowserOptions(options: OAuthServerOptions) {
-  const codeLifetime = validateLifetime(options.authorizationCodeLifetime ?? 60, 'authorizationCodeLifetime');
-  if (codeLifetime > 600) throw new ConfigurationError('authorizationCodeLifetime', 'must be at most 600 seconds (RFC 6749 §4.1.2)');
-  const interactionLifetime = validateLifetime(options.interactionLifetime ?? 600, 'interactionLifetime');
-  if (options.allowPlainPkce !== undefined && typeof options.allowPlainPkce !== 'boolean') {
-    throw new ConfigurationError('allowPlainPkce', 'must be a boolean');
-  }
-  for (const hook of ['authenticateUser', 'renderLoginPage', 'renderConsentPage'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new ConfigurationError(hook, 'must be a function');
-  }
-  if (options.loginUrl !== undefined) {
-    if (!isNonEmptyString(options.loginUrl) || !(options.loginUrl.startsWith('/') || /^https?:\/\//.test(options.loginUrl))) {
-      throw new ConfigurationError('loginUrl', 'must be a path ("/login") or an absolute http(s) URL');
-    }
-    if (options.loginUrl.startsWith('//')) throw new ConfigurationError('loginUrl', 'must not be protocol-relative');
-    // Without the hook we could never see the host's login, and would send the user back forever.
-    if (options.authenticateUser === undefined) {
-      throw new ConfigurationError('loginUrl', 'needs authenticateUser, so the server can see who signed in on your login page');
-    }
-  }
-  const realms = options.realms ?? [];
-  if (!Array.isArray(realms)) throw new ConfigurationError('realms', 'must be an array of { id, label }');
-  realms.forEach((realm, i) => {
-    if (!isObject(realm) || !isNonEmptyString(realm.id) || !isNonEmptyString(realm.label)) {
-      throw new ConfigurationError(`realms[${i}]`, 'must be { id: string, label: string }');
-    }
-  });
-  if (options.publishRealms !== undefined && typeof options.publishRealms !== 'boolean') {
-    throw new ConfigurationError('publishRealms', 'must be a boolean');
-  }
-  if (options.publishRealms && realms.length === 0) {
-    throw new ConfigurationError('publishRealms', 'needs realms: there is nothing to publish');
-  }
-  const ids = new Set<string>();
-  realms.forEach((realm, i) => {
-    if (ids.has(realm.id)) throw new ConfigurationError(`realms[${i}].id`, `"${realm.id}" is listed twice`);
-    ids.add(realm.id);
-  });
-  const scopeDescriptions = options.scopeDescriptions ?? {};
-  if (!isObject(scopeDescriptions)) throw new ConfigurationError('scopeDescriptions', 'must be an object of scope -> text');
-  for (const [scope, text] of Object.entries(scopeDescriptions)) {
-    if (!isScopeToken(scope) || typeof text !== 'string') {
-      throw new ConfigurationError(`scopeDescriptions.${scope}`, 'must map a scope token to a string');
-    }
-  }
-  if (options.pageCss !== undefined && typeof options.pageCss !== 'string') throw new ConfigurationError('pageCss', 'must be a string');
-  return {
-    authorizationCodeLifetime: codeLifetime,
-    interactionLifetime,
-    allowPlainPkce: options.allowPlainPkce ?? false,
-    authenticateUser: options.authenticateUser,
-    loginUrl: options.loginUrl,
-    realms,
-    publishRealms: options.publishRealms ?? false,
-    renderLoginPage: options.renderLoginPage,
-    renderConsentPage: options.renderConsentPage,
-    scopeDescriptions,
-    pageCss: options.pageCss,
-  };
-}
-
-/** A lifetime in whole seconds, from 1 s to 1 year. */
-export function validateLifetime(value: unknown, path: string): number {
-  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 365 * 24 * 3600) {
-    throw new ConfigurationError(path, 'must be a whole number of seconds from 1 to 31536000');
-  }
-  return value as number;
-}
-
-/** Throws if `value` has a key not in `known`. */
-export function rejectUnknownKeys(value: object, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new ConfigurationError(prefix + key, `unknown option (known: ${known.join(', ')})`);
-    }
-  }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
-}
-
 function validateIssuer(value: unknown): string {
   if (!isNonEmptyString(value)) throw new ConfigurationError('issuer', 'is required (e.g. "https://auth.example.com")');
   let url: URL;
@@ -397,22 +291,6 @@ function validateIssuer(value: unknown): string {
   // Kept exactly as configured: clients compare `iss` as a string (RFC 8414 §3.3), so
   // "https://a.example/" and "https://a.example" are different issuers.
   return value;
-}
-
-function validateStores(stores: unknown): void {
-  if (!isObject(stores)) throw new ConfigurationError('stores', 'is required: { clients, users, tokens }');
-  rejectUnknownKeys(stores, Object.keys(STORE_METHODS), 'stores.');
-  for (const [name, methods] of Object.entries(STORE_METHODS)) {
-    const store = stores[name];
-    if (!isObject(store) && typeof store !== 'function') {
-      throw new ConfigurationError(`stores.${name}`, 'is required');
-    }
-    for (const method of methods) {
-      if (typeof (store as Record<string, unknown>)[method] !== 'function') {
-        throw new ConfigurationError(`stores.${name}.${method}`, 'must be a function');
-      }
-    }
-  }
 }
 
 function validateBasePath(value: unknown): string {

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { ConfigurationError } from '../errors';
 import { asyncHandler } from '../internal/async-handler';
 import { serverInternals } from '../internal/server-internals';
-import { isObject, rejectUnknownKeys } from '../options';
+import { isObject, rejectUnknownKeys } from '../internal/validate';
 import { methodNotAllowed } from '../router/method-not-allowed';
 import type { OAuthServer } from '../server';
 import type { ClientAdminStore } from '../stores/types';

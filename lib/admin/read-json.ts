@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { isObject } from '../options';
+import { isObject } from '../internal/validate';
 import { isConsumed, mediaType, printable, readBody, topLevelKeys } from '../router/read-params';
 import { AdminApiError } from './admin-response';
 

@@ -8,7 +8,7 @@ import { readCookie } from '../interaction/cookies';
 import { logServerError, toOAuthError } from '../router/error-handler';
 import { isScopeToken } from '../tokens/scope';
 import type { VerifyOptions } from '../tokens/access-token-verifier';
-import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import type { AccessTokenContext } from './access-token-context';
 import { sendBearerChallenge } from './challenge';
 

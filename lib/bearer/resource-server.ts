@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ConfigurationError } from '../errors';
 import { type Logger, stderrLogger } from '../internal/logger';
-import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import { createAccessTokenVerifier } from '../tokens/access-token-verifier';
 import { createRemoteKeySet } from './remote-jwks';
 import { createRequireToken, type RequireTokenOptions } from './require-token';

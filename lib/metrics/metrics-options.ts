@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { isObject, rejectUnknownKeys } from '../options';
+import { isObject, rejectUnknownKeys } from '../internal/validate';
 
 /**
  * The parts of a prom-client `Registry` the server uses. Written out here (rather than

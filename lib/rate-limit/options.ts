@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { isObject, rejectUnknownKeys } from '../options';
+import { isObject, rejectUnknownKeys } from '../internal/validate';
 import type { RateLimitRule } from '../stores/types';
 import { validateRateLimitRule } from '../stores/validate-client';
 

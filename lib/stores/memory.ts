@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { ConfigurationError } from '../errors';
 import { warnOnce } from '../internal/once-warn';
-import { isNonEmptyString, isObject, rejectUnknownKeys } from '../options';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import { isPasswordHash } from '../tokens/passwords';
 import { hashClientSecret } from '../tokens/secrets';
 import { cloneRecord } from './clone-record';

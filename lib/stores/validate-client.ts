@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors';
-import { isNonEmptyString, isObject, rejectUnknownKeys, validateLifetime } from '../options';
+import { isNonEmptyString, isObject, rejectUnknownKeys, validateLifetime } from '../internal/validate';
 import { isScopeToken } from '../tokens/scope';
 import { isClientSecretHash } from '../tokens/secrets';
 import type { ClientAuthMethod, ClientGroupRecord, ClientRecord, GrantType } from './types';

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { ConfigurationError } from '../errors';
-import { isNonEmptyString, isObject, rejectUnknownKeys, type SigningOptions } from '../options';
+import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
+import type { SigningOptions } from '../options';
 import { createJwsSigner } from './jws';
 
 /** The algorithms access tokens may be signed with. */
