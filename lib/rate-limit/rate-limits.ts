@@ -8,6 +8,7 @@ import type { ClientRecord, ClientStore, RateLimitRule } from '../stores/types';
 import { guardStore } from './guarded-store';
 import { createLimiter, type Limiter } from './limiter';
 import type { RateLimitedEndpoint, ResolvedRateLimits } from './options';
+import { findClientGroup } from '../stores/client-status';
 
 /** A password check that was let through: tell it when the password was right. */
 export interface PasswordAttempt {
@@ -129,8 +130,7 @@ export function createRateLimits(
       const own = client.rateLimit ?? config.client;
       const event = { clientId: client.id, endpoint };
       if (own) await spend(req, res, 'client', client.id, own, () => ({ ip: req.ip, ...event, limit: 'client' }));
-      if (client.group === undefined || !deps.clients.findGroup) return;
-      const group = await deps.clients.findGroup(client.group);
+      const group = await findClientGroup(deps.clients, client);
       if (group?.rateLimit) await spend(req, res, 'group', group.id, group.rateLimit, () => ({ ip: req.ip, ...event, limit: 'group', groupId: group.id }));
     },
 

@@ -1,5 +1,18 @@
 import { warnOnce } from '../internal/once-warn';
-import type { ClientRecord, ClientStore } from './types';
+import type { ClientGroupRecord, ClientRecord, ClientStore } from './types';
+
+/**
+ * The group found while deciding about a client record, kept for the rest of that request: a
+ * store hands out a fresh record per `findById`, so this lives exactly as long as the request
+ * that holds it, and the rate limiter reads the group without a second store call.
+ */
+const groups = new WeakMap<ClientRecord, ClientGroupRecord>();
+
+/** The client's group: the one `clientRefusal` already read for this record, or a store read. */
+export async function findClientGroup(clients: ClientStore, client: ClientRecord): Promise<ClientGroupRecord | undefined> {
+  if (client.group === undefined || typeof clients.findGroup !== 'function') return undefined;
+  return groups.get(client) ?? clients.findGroup(client.group);
+}
 
 /**
  * The one decision "may this client be used right now?", taken the same way by client
@@ -28,6 +41,7 @@ export async function clientRefusal(clients: ClientStore, client: ClientRecord):
   }
   const group = await clients.findGroup(client.group);
   if (!group) return "The client's group cannot be found";
+  groups.set(client, group);
   if (group.disabled) return "The client's group is disabled";
   return undefined;
 }

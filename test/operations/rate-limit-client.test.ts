@@ -145,6 +145,15 @@ describe("a client group's budget (ClientGroupRecord.rateLimit via ClientStore.f
     ]);
   });
 
+  it('reads the group once per request: the budget reuses what client authentication found', async () => {
+    const stores = groupStores();
+    const { app } = rateLimitedApp({ ...ALL_OFF, client: { limit: 100, windowSeconds: 60 } }, {}, stores);
+    const findGroup = jest.spyOn(stores.clients, 'findGroup' as never);
+    expectIssued(await cc(app, ACME_1));
+    expect(findGroup).toHaveBeenCalledTimes(1);
+    findGroup.mockRestore();
+  });
+
   it("comes on top of each client's own budget: the client's is checked first", async () => {
     const { app } = rateLimitedApp({ ...ALL_OFF, client: { limit: 2, windowSeconds: 60 } }, {}, groupStores());
     await sequentially(2, () => cc(app, ACME_1));
