@@ -1,6 +1,4 @@
 import type { Request, RequestHandler } from 'express';
-import { Passport } from 'passport';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { ConfigurationError, InsufficientScopeError, InvalidRequestError, type OAuthError } from '../errors';
 import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
@@ -40,8 +38,14 @@ const KNOWN = ['scope', 'audience', 'checkRevocation', 'allowBodyToken', 'allowQ
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /**
- * Builds `requireToken(options)`: RFC 6750 bearer-token middleware on passport-http-bearer,
- * on a private Passport instance (docs/adr/0008-resource-protection.md).
+ * Builds `requireToken(options)`: RFC 6750 bearer-token middleware.
+ *
+ * `extractToken` reads the one token from the places the options allow, and the verifier
+ * decides. This used to go through passport.authenticate with passport-http-bearer, but that
+ * only handed our already-extracted token back to our verifier, for about 20-40 µs per request
+ * (a middleware closure, an Object.create'd strategy with five callbacks, the parse again).
+ * test/bearer/passport-http-bearer-parity.test.ts shows passport-http-bearer gives the verifier
+ * the same token for every header we accept (docs/adr/0017-passport-off-the-hot-paths.md).
  */
 export function createRequireToken(deps: {
   verify: Verify;
@@ -52,18 +56,6 @@ export function createRequireToken(deps: {
   /** Metrics: told every decision, `'success'` with the token's client, else the error code or `'no_token'`. */
   observe?: (outcome: string, clientId?: string) => void;
 }) {
-  const passport = new Passport();
-  // The verify callback hands the token to our verifier; failures travel as errors so that
-  // one function (sendBearerChallenge) builds every challenge.
-  passport.use(
-    'bearer',
-    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (err: unknown, ctx?: AccessTokenContext) => void) => {
-      deps
-        .verify(token, (req as unknown as { verifyOptions: VerifyOptions }).verifyOptions)
-        .then((ctx) => done(null, ctx), done);
-    }),
-  );
-
   return (options: RequireTokenOptions = {}): RequestHandler => {
     const config = validate(options, deps.canCheckRevocation);
     const realm = config.realm ?? deps.issuer;
@@ -83,32 +75,34 @@ export function createRequireToken(deps: {
         return challenge(err as OAuthError);
       }
       if (token === undefined) return challenge();
-      const fromQuery = config.allowQueryToken === true && req.headers.authorization === undefined && new URLSearchParams(req.originalUrl.split('?')[1] ?? '').has('access_token');
-      // passport-http-bearer reads the header, the body and always the query string; it gets a
-      // stand-in request that holds only the one token we chose to accept, and its Passport
-      // bookkeeping (req.login, ...) lands on the stand-in, not on the host's request.
-      const standIn = { headers: { authorization: `Bearer ${token}` }, query: {}, body: undefined, verifyOptions };
-      passport.authenticate('bearer', { session: false }, (err: unknown, ctx: AccessTokenContext | false) => {
-        if (err || !ctx) {
+      deps.verify(token, verifyOptions).then(
+        (ctx) => {
+          const missing = required.filter((s) => !ctx.scopes.includes(s));
+          if (missing.length > 0) return challenge(new InsufficientScopeError(required));
+          deps.observe?.('success', ctx.clientId);
+          req.oauth = ctx;
+          // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
+          if (config.allowQueryToken === true && req.headers.authorization === undefined && hasQueryToken(req)) {
+            res.setHeader('Cache-Control', 'private');
+          }
+          next();
+        },
+        (err: unknown) => {
           const error = toOAuthError(err);
           logServerError(deps.logger, error, req, deps.emit);
-          return challenge(error);
-        }
-        const granted = new Set(ctx.scopes);
-        const missing = required.filter((s) => !granted.has(s));
-        if (missing.length > 0) return challenge(new InsufficientScopeError(required));
-        deps.observe?.('success', ctx.clientId);
-        req.oauth = ctx;
-        // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
-        if (fromQuery) res.setHeader('Cache-Control', 'private');
-        next();
-      })(standIn as unknown as Request, res, next);
+          challenge(error);
+        },
+      );
     };
   };
 }
 
-/** The one token the request carries, from the places allowed; two places is invalid_request (RFC 6750 §2). */
-function extractToken(req: Request, options: RequireTokenOptions): string | undefined {
+function hasQueryToken(req: Request): boolean {
+  return new URLSearchParams(req.originalUrl.split('?')[1] ?? '').has('access_token');
+}
+
+/** The one token the request carries, from the places allowed; two places is invalid_request (RFC 6750 §2). Exported for the parity test. */
+export function extractToken(req: Request, options: RequireTokenOptions): string | undefined {
   const found: string[] = [];
   const header = req.headers.authorization;
   if (header !== undefined && /^bearer(\s|$)/i.test(header)) found.push(bearerValue(header.slice(6).trim()));

@@ -1,5 +1,4 @@
-import type { Request, Response } from 'express';
-import { Passport } from 'passport';
+import type { Request } from 'express';
 import { InvalidClientError, InvalidRequestError } from '../errors';
 import type { Params } from '../router/read-params';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../stores/types';
@@ -7,30 +6,32 @@ import type { Emit } from '../events';
 import { ClientSecretBasicStrategy, parseBasicCredentials } from './client-secret-basic';
 import { ClientSecretPostStrategy } from './client-secret-post';
 import { PublicClientStrategy } from './none';
+import { runStrategy } from './run-strategy';
 import { createClientVerifier } from './verify-client';
 
 /** Authenticates the client of a token-endpoint request, or throws `invalid_client`/`invalid_request`. */
-export type ClientAuthenticator = (req: Request, res: Response) => Promise<ClientRecord>;
+export type ClientAuthenticator = (req: Request) => Promise<ClientRecord>;
 
 /**
- * Client authentication at the token endpoint, on a private Passport instance (never the
- * global one, which the host may use for its own users).
+ * Client authentication at the token endpoint: one passport Strategy per method, run by
+ * `runStrategy` (never the host's global Passport, nor passport.authenticate: see there).
  *
- * We pick exactly one strategy from what the request carries instead of listing several in
- * `passport.authenticate([...])`: Passport accepts whichever listed strategy succeeds first,
- * so a request carrying two sets of credentials could pass on one and ignore the other.
+ * We pick exactly one strategy from what the request carries instead of trying several:
+ * Passport accepts whichever listed strategy succeeds first, so a request carrying two sets
+ * of credentials could pass on one and ignore the other.
  * RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
  */
 export function createClientAuthenticator(clients: ClientStore, realm: string, emit: Emit): ClientAuthenticator {
   const verify = createClientVerifier(clients);
-  const passport = new Passport();
-  passport.use('client_secret_basic', new ClientSecretBasicStrategy(verify, realm));
-  passport.use('client_secret_post', new ClientSecretPostStrategy(verify));
-  passport.use('none', new PublicClientStrategy(verify));
+  const strategies = {
+    client_secret_basic: new ClientSecretBasicStrategy(verify, realm),
+    client_secret_post: new ClientSecretPostStrategy(verify),
+    none: new PublicClientStrategy(verify),
+  };
 
-  return async (req, res) => {
+  return async (req) => {
     try {
-      return await authenticate(req, res);
+      return await authenticate(req);
     } catch (err) {
       if (err instanceof InvalidClientError) {
         // The id the caller claimed (never the secret), for audit and alerting.
@@ -41,21 +42,14 @@ export function createClientAuthenticator(clients: ClientStore, realm: string, e
     }
   };
 
-  async function authenticate(req: Request, res: Response): Promise<ClientRecord> {
+  async function authenticate(req: Request): Promise<ClientRecord> {
     const params = req.body as Params;
     const method = detectMethod(req.headers.authorization, params);
-    // Passport writes login/logout/isAuthenticated/... and _sessionManager onto the request it
-    // is given (seven property additions on the host's request, every token request). Our
-    // strategies read only the Authorization header and the parsed body: they get a stand-in
-    // holding those, as requireToken's bearer strategy does.
+    // Our strategies read only the Authorization header and the parsed body: they get a
+    // stand-in holding those, so nothing is added to the host's request.
     const standIn = { headers: { authorization: req.headers.authorization }, body: params };
-    const client = await new Promise<ClientRecord>((resolve, reject) => {
-      passport.authenticate(method, { session: false }, (err: unknown, found: ClientRecord | false) => {
-        if (err) reject(err);
-        else if (!found) reject(new InvalidClientError());
-        else resolve(found);
-      })(standIn as unknown as Request, res, reject);
-    });
+    const client = await runStrategy<ClientRecord>(strategies[method], standIn);
+    if (!client) throw new InvalidClientError();
     // With Basic, a client_id in the body is allowed (RFC 6749 §4.1.3) but must be the same client.
     if (method === 'client_secret_basic' && params.client_id !== undefined && params.client_id !== client.id) {
       throw new InvalidRequestError('client_id does not match the authenticated client');

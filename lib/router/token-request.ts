@@ -32,7 +32,7 @@ export async function readTokenRequest(
 ): Promise<{ client: ClientRecord; token: string; hint?: string }> {
   setNoStore(res);
   req.body = await readParams(req);
-  const client = await deps.authenticateClient(req, res);
+  const client = await deps.authenticateClient(req);
   await deps.limits.client(req, res, client, endpoint);
   const { token, token_type_hint: hint } = req.body as Record<string, string | undefined>;
   if (token === undefined) throw new InvalidRequestError('Missing required parameter: token');

@@ -40,7 +40,7 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
   const readRequest = async (req: Request, res: Response): Promise<ExchangeRequest> => {
     const body = await readParams(req);
     req.body = body;
-    const client = await deps.authenticateClient(req, res);
+    const client = await deps.authenticateClient(req);
     await deps.limits.client(req, res, client, 'token');
     return { body, client, authInfo: new TokenAuthInfo(req, res, client, deps.limits) };
   };
