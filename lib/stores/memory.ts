@@ -6,6 +6,7 @@ import { isPasswordHash } from '../tokens/passwords';
 import { hashClientSecret } from '../tokens/secrets';
 import { cloneRecord } from './clone-record';
 import { loadGroups, MemoryClientStore } from './memory-clients';
+import { AccessTokenPacker, StoredAccessToken } from './stored-access-token';
 import type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
@@ -160,19 +161,21 @@ type Kind = 'access' | 'refresh' | 'code';
  */
 export class MemoryTokenStore implements TokenStore {
   private readonly records = {
-    access: new Map<string, AccessTokenRecord>(),
+    access: new Map<string, StoredAccessToken>(),
     refresh: new Map<string, RefreshTokenRecord>(),
     code: new Map<string, AuthorizationCodeRecord>(),
   };
+  private readonly packer = new AccessTokenPacker();
   private readonly interactions = new Map<string, InteractionRecord>();
   /** `${userId}\u0000${clientId}` -> consent. */
   private readonly consents = new Map<string, ConsentRecord>();
   /**
-   * familyId -> the keys of its live members, so a family is revoked without a scan. A family
-   * of one member (every client_credentials token) holds its key alone, not a Set of one:
-   * ~40% less memory per stored access token (docs/adr/0016-hot-path-costs.md).
+   * familyId -> the ids of its live members (of any kind), so a family is revoked without a
+   * scan. A family of one member (every client_credentials token) holds its id alone, not a
+   * Set of one: ~40% less memory per stored access token (docs/adr/0016-hot-path-costs.md).
+   * The id string is the map key's own, so this costs no new string per token.
    */
-  private readonly families = new Map<string, MemberKey | Set<MemberKey>>();
+  private readonly families = new Map<string, string | Set<string>>();
   /** familyId -> until when to remember the revocation (the longest expiry seen in it). */
   private readonly revoked = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
@@ -183,10 +186,12 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async saveAccessToken(record: AccessTokenRecord): Promise<void> {
-    this.save('access', record.id, record);
+    if (this.revoked.has(record.familyId)) return;
+    this.records.access.set(record.id, this.packer.pack(record));
+    this.addMember(record.familyId, record.id);
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
-    return this.find('access', id);
+    return this.records.access.get(id)?.toRecord(id);
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
     this.save('refresh', record.hash, record);
@@ -209,11 +214,15 @@ export class MemoryTokenStore implements TokenStore {
 
   async revokeFamily(familyId: string, _at: Date): Promise<void> {
     let until = Date.now();
-    for (const key of membersOf(this.families.get(familyId))) {
-      const [kind, id] = splitKey(key);
-      const record = this.records[kind].get(id);
-      if (record) until = Math.max(until, record.expiresAt.getTime());
-      this.records[kind].delete(id);
+    for (const id of membersOf(this.families.get(familyId))) {
+      // Ids of different kinds never meet in practice (a jti, hashes of distinct random
+      // tokens); checking the family makes it exact anyway.
+      for (const kind of KINDS) {
+        const record = this.records[kind].get(id);
+        if (record?.familyId !== familyId) continue;
+        until = Math.max(until, expiryOf(record));
+        this.records[kind].delete(id);
+      }
     }
     this.families.delete(familyId);
     // Remember the revocation while a member could still arrive: the family's own members
@@ -250,11 +259,11 @@ export class MemoryTokenStore implements TokenStore {
   /** Drops expired records and stale revocation markers; runs on a timer, callable by hand. */
   purgeExpired(now = Date.now()): number {
     let dropped = 0;
-    for (const kind of ['access', 'refresh', 'code'] as const) {
+    for (const kind of KINDS) {
       for (const [id, record] of this.records[kind]) {
-        if (record.expiresAt.getTime() <= now) {
+        if (expiryOf(record) <= now) {
           this.records[kind].delete(id);
-          this.dropMember(record.familyId, `${kind}:${id}`);
+          this.dropMember(record.familyId, id);
           dropped++;
         }
       }
@@ -274,23 +283,26 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.timer);
   }
 
-  private save(kind: Kind, id: string, record: FamilyMember): void {
+  private save(kind: 'refresh' | 'code', id: string, record: FamilyMember): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(record.familyId)) return;
     (this.records[kind] as Map<string, FamilyMember>).set(id, cloneRecord(record));
-    const key: MemberKey = `${kind}:${id}`;
-    const members = this.families.get(record.familyId);
-    if (members === undefined || members === key) this.families.set(record.familyId, key);
-    else if (typeof members === 'string') this.families.set(record.familyId, new Set([members, key]));
-    else members.add(key);
+    this.addMember(record.familyId, id);
   }
 
-  private dropMember(familyId: string, key: MemberKey): void {
+  private addMember(familyId: string, id: string): void {
     const members = this.families.get(familyId);
-    if (members === key || (typeof members === 'object' && members.delete(key) && members.size === 0)) this.families.delete(familyId);
+    if (members === undefined || members === id) this.families.set(familyId, id);
+    else if (typeof members === 'string') this.families.set(familyId, new Set([members, id]));
+    else members.add(id);
   }
 
-  private find<K extends Kind>(kind: K, id: string) {
+  private dropMember(familyId: string, id: string): void {
+    const members = this.families.get(familyId);
+    if (members === id || (typeof members === 'object' && members.delete(id) && members.size === 0)) this.families.delete(familyId);
+  }
+
+  private find<K extends 'refresh' | 'code'>(kind: K, id: string) {
     const record = this.records[kind].get(id);
     return (record && cloneRecord(record)) as (typeof this.records)[K] extends Map<string, infer R> ? R | undefined : never;
   }
@@ -308,14 +320,13 @@ function consentKey(userId: string, clientId: string): string {
   return `${userId}\u0000${clientId}`;
 }
 
-type MemberKey = `${Kind}:${string}`;
+const KINDS: readonly Kind[] = ['access', 'refresh', 'code'];
 
-function membersOf(members: MemberKey | Set<MemberKey> | undefined): Iterable<MemberKey> {
+function membersOf(members: string | Set<string> | undefined): Iterable<string> {
   if (members === undefined) return [];
   return typeof members === 'string' ? [members] : members;
 }
 
-function splitKey(key: MemberKey): [Kind, string] {
-  const colon = key.indexOf(':');
-  return [key.slice(0, colon) as Kind, key.slice(colon + 1)];
+function expiryOf(record: StoredAccessToken | FamilyMember): number {
+  return record instanceof StoredAccessToken ? record.expiresAtMs : record.expiresAt.getTime();
 }
