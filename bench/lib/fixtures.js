@@ -78,6 +78,48 @@ function closeOnSignal(server, cleanup = async () => {}) {
   process.once('SIGINT', stop);
 }
 
+/**
+ * A real client_credentials request (Basic auth, scope read) to the server's own token
+ * endpoint, for the bearer fixtures: `{ status, json }`. node:http, not fetch: the first
+ * fetch() loads undici, about 14 MB of RSS that would then count in every later cell.
+ */
+function clientCredentialsRequest(port, tokenPath) {
+  const http = require('node:http');
+  const body = `grant_type=client_credentials&scope=${SCOPE}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: tokenPath,
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode, json: JSON.parse(text) });
+          } catch (err) {
+            reject(new Error(`token endpoint answered ${res.statusCode} with non-JSON: ${err.message}`));
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 module.exports = {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -96,4 +138,5 @@ module.exports = {
   unsupported,
   countParam,
   closeOnSignal,
+  clientCredentialsRequest,
 };

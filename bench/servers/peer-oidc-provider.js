@@ -128,15 +128,10 @@ app.get(PROTECTED_PATH, async (req, res, next) => {
 // own token endpoint; codes and refresh tokens are made with its models (Grant,
 // AuthorizationCode, RefreshToken) and saved through the adapter, as its authorization and
 // token endpoints do, one Grant each so that a replay only revokes its own family.
-const basic = `Basic ${Buffer.from(`${f.CLIENT_ID}:${f.CLIENT_SECRET}`).toString('base64')}`;
 app.get('/__bench/access-token', async (req, res) => {
   try {
-    const reply = await fetch(`http://127.0.0.1:${port}${TOKEN_PATH}`, {
-      method: 'POST',
-      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `grant_type=client_credentials&scope=${f.SCOPE}`,
-    });
-    res.status(reply.status).json(await reply.json());
+    const reply = await f.clientCredentialsRequest(port, TOKEN_PATH);
+    res.status(reply.status).json(reply.json);
   } catch (err) {
     p.fixtureFailed(req, res, err);
   }
