@@ -6,6 +6,8 @@ export type Params = Record<string, string>;
 
 /** Token requests are a few hundred bytes; anything near this is not a token request. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** Reused: `decode()` without `stream` starts afresh on every call, after a failure too. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads the parameters of a POST to one of our endpoints, from a form-encoded or JSON body.
@@ -82,7 +84,7 @@ export function readBody(req: Request, declared: number): Promise<string> {
       const buffer = Buffer.concat(chunks);
       // fatal: invalid UTF-8 is an error, not silently replaced characters.
       try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(buffer));
+        resolve(STRICT_UTF8.decode(buffer));
       } catch {
         reject(new InvalidRequestError('The request body is not valid UTF-8'));
       }
