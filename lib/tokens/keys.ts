@@ -29,7 +29,8 @@ export interface KeySet {
   byKid(kid: string): VerificationKey | undefined;
   /** The JWKS document (RFC 7517 §5): public keys only. */
   jwks(): { keys: NonNullable<VerificationKey['publicJwk']>[] };
-  sign(claims: Record<string, unknown>): string;
+  /** A string for HS256; a promise for RS256 and ES256, signed off the event loop (ADR 0018). */
+  sign(claims: Record<string, unknown>): string | Promise<string>;
 }
 
 /**

@@ -94,7 +94,7 @@ export class TokenService {
         jti: id,
       };
       if (scope.length > 0) claims.scope = formatScope(scope);
-      accessToken = keys.sign(claims);
+      accessToken = await keys.sign(claims);
     }
 
     // Each record is one literal plus the owner's optional fields (no shared object spread in).

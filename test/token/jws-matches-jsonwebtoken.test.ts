@@ -25,24 +25,28 @@ const claims = (extra: Record<string, unknown> = {}) => ({
 const header = (alg: string, kid: string) => ({ alg, typ: 'at+jwt', kid });
 
 describe('access tokens are the JWTs jsonwebtoken signs', () => {
-  it('HS256: byte for byte the same token', () => {
+  it('HS256: byte for byte the same token, at once (no promise)', () => {
     const keys = createKeySet({ secret: JWT_SECRET, kid: 'hs-1' });
     const payload = claims();
     const expected = jwt.sign(payload, createSecretKey(Buffer.from(JWT_SECRET)), { algorithm: 'HS256', header: header('HS256', 'hs-1') });
     expect(keys.sign(payload)).toBe(expected);
   });
 
-  it('RS256: byte for byte the same token (PKCS#1 v1.5 is deterministic)', () => {
+  it('RS256: byte for byte the same token (PKCS#1 v1.5 is deterministic), signed off the event loop', async () => {
     const keys = createKeySet({ keys: [RSA_KEY] });
     const payload = claims();
     const expected = jwt.sign(payload, createPrivateKey({ key: RSA_KEY, format: 'jwk' }), { algorithm: 'RS256', header: header('RS256', 'rsa-1') });
-    expect(keys.sign(payload)).toBe(expected);
+    const signed = keys.sign(payload);
+    expect(signed).toBeInstanceOf(Promise);
+    expect(await signed).toBe(expected);
   });
 
-  it('ES256: the same header and payload, and a 64-byte r||s signature jsonwebtoken verifies (RFC 7518 §3.4)', () => {
+  it('ES256: the same header and payload, and a 64-byte r||s signature jsonwebtoken verifies (RFC 7518 §3.4)', async () => {
     const keys = createKeySet({ keys: [EC_KEY] });
     const payload = claims();
-    const token = keys.sign(payload);
+    const signed = keys.sign(payload);
+    expect(signed).toBeInstanceOf(Promise);
+    const token = await signed;
     const reference = jwt.sign(payload, createPrivateKey({ key: EC_KEY, format: 'jwk' }), { algorithm: 'ES256', header: header('ES256', 'ec-1') });
     const [h, p, s] = token.split('.');
     expect(`${h}.${p}`).toBe(reference.split('.').slice(0, 2).join('.'));
