@@ -186,15 +186,13 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async saveAccessToken(record: AccessTokenRecord): Promise<void> {
-    if (this.revoked.has(record.familyId)) return;
-    this.records.access.set(record.id, this.packer.pack(record));
-    this.addMember(record.familyId, record.id);
+    this.save('access', record.id, record.familyId, this.packer.pack(record));
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
     return this.records.access.get(id)?.toRecord(id);
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
-    this.save('refresh', record.hash, record);
+    this.save('refresh', record.hash, record.familyId, cloneRecord(record));
   }
   async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
     return this.find('refresh', hash);
@@ -203,7 +201,7 @@ export class MemoryTokenStore implements TokenStore {
     return this.consume('refresh', hash, at);
   }
   async saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void> {
-    this.save('code', record.hash, record);
+    this.save('code', record.hash, record.familyId, cloneRecord(record));
   }
   async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
     return this.find('code', hash);
@@ -283,14 +281,11 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.timer);
   }
 
-  private save(kind: 'refresh' | 'code', id: string, record: FamilyMember): void {
+  /** Stores `stored` (a copy, never the caller's object) and indexes it under its family. */
+  private save(kind: Kind, id: string, familyId: string, stored: StoredAccessToken | FamilyMember): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
-    if (this.revoked.has(record.familyId)) return;
-    (this.records[kind] as Map<string, FamilyMember>).set(id, cloneRecord(record));
-    this.addMember(record.familyId, id);
-  }
-
-  private addMember(familyId: string, id: string): void {
+    if (this.revoked.has(familyId)) return;
+    (this.records[kind] as Map<string, unknown>).set(id, stored);
     const members = this.families.get(familyId);
     if (members === undefined || members === id) this.families.set(familyId, id);
     else if (typeof members === 'string') this.families.set(familyId, new Set([members, id]));

@@ -43,6 +43,36 @@ describe('in-memory token store', () => {
     expect(await tokens.findRefreshToken('r1')).toEqual(refresh('r1'));
   });
 
+  it('hands out access tokens as copies too, although tokens with the same scope share one stored array', async () => {
+    const { tokens } = createMemoryStores();
+    const saved = access('a1', { scope: ['read'] }); // its own array, not the fixtures' shared one
+    await tokens.saveAccessToken(saved);
+    await tokens.saveAccessToken(access('a2'));
+    saved.scope.push('late'); // the caller's array after the save
+    const got = await tokens.findAccessToken('a1');
+    got?.scope.push('admin');
+    got?.expiresAt.setTime(0);
+    expect(await tokens.findAccessToken('a1')).toEqual(access('a1'));
+    expect(await tokens.findAccessToken('a2')).toEqual(access('a2'));
+  });
+
+  it('keeps scopes that join to the same text apart', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('a1', { scope: ['a b', 'c'] }));
+    await tokens.saveAccessToken(access('a2', { scope: ['a', 'b c'] }));
+    expect((await tokens.findAccessToken('a1'))?.scope).toEqual(['a b', 'c']);
+    expect((await tokens.findAccessToken('a2'))?.scope).toEqual(['a', 'b c']);
+  });
+
+  it('revoking a family deletes only its own members, even where another family has a record under the same id', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('same-id', { familyId: 'fam-2' }));
+    await tokens.saveRefreshToken(refresh('same-id'));
+    await tokens.revokeFamily('fam-1', new Date());
+    expect(await tokens.findRefreshToken('same-id')).toBeUndefined();
+    expect(await tokens.findAccessToken('same-id')).toEqual(access('same-id', { familyId: 'fam-2' }));
+  });
+
   it.each(['refresh', 'code'] as const)('lets exactly one of 100 concurrent consumers of a %s win', async (kind) => {
     const { tokens } = createMemoryStores();
     if (kind === 'refresh') await tokens.saveRefreshToken(refresh('h'));
