@@ -1,6 +1,6 @@
 import type { Emit } from '../events';
 import { randomBase64url } from '../internal/random-pool';
-import type { AccessTokenRecord, ClientRecord, FamilyMember, RefreshTokenRecord, TokenStore } from '../stores/types';
+import type { ClientRecord, FamilyMember, TokenStore } from '../stores/types';
 import type { KeySet } from './keys';
 import { formatScope } from './scope';
 import { hashToken, randomToken } from './secrets';
@@ -97,27 +97,26 @@ export class TokenService {
       accessToken = await keys.sign(claims);
     }
 
-    // Each record is one literal plus the owner's optional fields (no shared object spread in).
-    const accessRecord: AccessTokenRecord = { id, familyId, clientId: client.id, scope, createdAt, expiresAt: new Date((iat + expiresIn) * 1000) };
-    withOwner(accessRecord, userId, realm);
-    const savedAccess = tokens.saveAccessToken(accessRecord);
+    const member: Omit<FamilyMember, 'scope' | 'expiresAt'> = { familyId, clientId: client.id, createdAt };
+    if (userId !== undefined) member.userId = userId;
+    if (realm !== undefined) member.realm = realm;
+    const saves: Promise<void>[] = [
+      tokens.saveAccessToken({ ...member, id, scope, expiresAt: new Date((iat + expiresIn) * 1000) }),
+    ];
     let refreshToken: string | undefined;
     if (request.withRefreshToken) {
       refreshToken = randomToken();
       const lifetime = client.refreshTokenLifetime ?? this.config.refreshTokenLifetime;
-      const refreshRecord: RefreshTokenRecord = {
-        hash: hashToken(refreshToken),
-        familyId,
-        clientId: client.id,
-        scope: request.grantScope ?? scope,
-        createdAt,
-        expiresAt: new Date(now + lifetime * 1000),
-      };
-      withOwner(refreshRecord, userId, realm);
-      await Promise.all([savedAccess, tokens.saveRefreshToken(refreshRecord)]);
-    } else {
-      await savedAccess;
+      saves.push(
+        tokens.saveRefreshToken({
+          ...member,
+          hash: hashToken(refreshToken),
+          scope: request.grantScope ?? scope,
+          expiresAt: new Date(now + lifetime * 1000),
+        }),
+      );
     }
+    await Promise.all(saves);
     const issued = { accessToken, refreshToken, expiresIn, scope, familyId };
     if (!request.announceLater) this.announce(request, issued);
     return issued;
@@ -141,10 +140,4 @@ export class TokenService {
 /** A random 128-bit id (family ids, `jti`). */
 export function newId(): string {
   return randomBase64url(16);
-}
-
-/** Adds the resource owner's fields to a family member record, when there is one. */
-function withOwner(record: FamilyMember, userId: string | undefined, realm: string | undefined): void {
-  if (userId !== undefined) record.userId = userId;
-  if (realm !== undefined) record.realm = realm;
 }
