@@ -6,7 +6,7 @@ import { isPasswordHash } from '../tokens/passwords';
 import { hashClientSecret } from '../tokens/secrets';
 import { cloneRecord } from './clone-record';
 import { loadGroups, MemoryClientStore } from './memory-clients';
-import { AccessTokenPacker, StoredAccessToken } from './stored-access-token';
+import { RecordPacker, type StoredAccessToken, type StoredCode, type StoredRecord, type StoredRefreshToken } from './stored-records';
 import type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
@@ -14,7 +14,6 @@ import type {
   ClientRecord,
   ConsentRecord,
   InteractionRecord,
-  FamilyMember,
   RefreshTokenRecord,
   Stores,
   TokenStore,
@@ -156,16 +155,17 @@ class MemoryUserStore implements UserStore {
 type Kind = 'access' | 'refresh' | 'code';
 
 /**
- * The in-memory token store. Records are cloned in and out, so a caller mutating a record it
- * got back cannot change what is stored.
+ * The in-memory token store. Family members are kept in a compact stored form
+ * (stored-records.ts) and handed out as fresh records, so a caller mutating a record it got
+ * back cannot change what is stored; the rest are cloned in and out.
  */
 export class MemoryTokenStore implements TokenStore {
   private readonly records = {
     access: new Map<string, StoredAccessToken>(),
-    refresh: new Map<string, RefreshTokenRecord>(),
-    code: new Map<string, AuthorizationCodeRecord>(),
+    refresh: new Map<string, StoredRefreshToken>(),
+    code: new Map<string, StoredCode>(),
   };
-  private readonly packer = new AccessTokenPacker();
+  private readonly packer = new RecordPacker();
   private readonly interactions = new Map<string, InteractionRecord>();
   /** `${userId}\u0000${clientId}` -> consent. */
   private readonly consents = new Map<string, ConsentRecord>();
@@ -186,25 +186,25 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async saveAccessToken(record: AccessTokenRecord): Promise<void> {
-    this.save('access', record.id, record.familyId, this.packer.pack(record));
+    this.save('access', record.id, record.familyId, this.packer.access(record));
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
     return this.records.access.get(id)?.toRecord(id);
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
-    this.save('refresh', record.hash, record.familyId, cloneRecord(record));
+    this.save('refresh', record.hash, record.familyId, this.packer.refresh(record));
   }
   async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
-    return this.find('refresh', hash);
+    return this.records.refresh.get(hash)?.toRecord(hash);
   }
   async consumeRefreshToken(hash: string, at: Date): Promise<boolean> {
     return this.consume('refresh', hash, at);
   }
   async saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void> {
-    this.save('code', record.hash, record.familyId, cloneRecord(record));
+    this.save('code', record.hash, record.familyId, this.packer.code(record));
   }
   async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
-    return this.find('code', hash);
+    return this.records.code.get(hash)?.toRecord(hash);
   }
   async consumeAuthorizationCode(hash: string, at: Date): Promise<boolean> {
     return this.consume('code', hash, at);
@@ -218,7 +218,7 @@ export class MemoryTokenStore implements TokenStore {
       for (const kind of KINDS) {
         const record = this.records[kind].get(id);
         if (record?.familyId !== familyId) continue;
-        until = Math.max(until, expiryOf(record));
+        until = Math.max(until, record.expiresAtMs);
         this.records[kind].delete(id);
       }
     }
@@ -259,7 +259,7 @@ export class MemoryTokenStore implements TokenStore {
     let dropped = 0;
     for (const kind of KINDS) {
       for (const [id, record] of this.records[kind]) {
-        if (expiryOf(record) <= now) {
+        if (record.expiresAtMs <= now) {
           this.records[kind].delete(id);
           this.dropMember(record.familyId, id);
           dropped++;
@@ -282,7 +282,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   /** Stores `stored` (a copy, never the caller's object) and indexes it under its family. */
-  private save(kind: Kind, id: string, familyId: string, stored: StoredAccessToken | FamilyMember): void {
+  private save(kind: Kind, id: string, familyId: string, stored: StoredRecord): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(familyId)) return;
     (this.records[kind] as Map<string, unknown>).set(id, stored);
@@ -297,16 +297,11 @@ export class MemoryTokenStore implements TokenStore {
     if (members === id || (typeof members === 'object' && members.delete(id) && members.size === 0)) this.families.delete(familyId);
   }
 
-  private find<K extends 'refresh' | 'code'>(kind: K, id: string) {
-    const record = this.records[kind].get(id);
-    return (record && cloneRecord(record)) as (typeof this.records)[K] extends Map<string, infer R> ? R | undefined : never;
-  }
-
   private consume(kind: 'refresh' | 'code', id: string, at: Date): boolean {
     // No await between the check and the set: this is what makes consumption single-use.
     const record = this.records[kind].get(id);
-    if (!record || record.consumedAt) return false;
-    record.consumedAt = new Date(at.getTime());
+    if (!record || record.consumedAtMs !== undefined) return false;
+    record.consumedAtMs = at.getTime();
     return true;
   }
 }
@@ -322,6 +317,3 @@ function membersOf(members: string | Set<string> | undefined): Iterable<string> 
   return typeof members === 'string' ? [members] : members;
 }
 
-function expiryOf(record: StoredAccessToken | FamilyMember): number {
-  return record instanceof StoredAccessToken ? record.expiresAtMs : record.expiresAt.getTime();
-}

@@ -34,13 +34,32 @@ describe('in-memory token store', () => {
     expect(await tokens.consumeAuthorizationCode('x', new Date())).toBe(false);
   });
 
-  it('hands out copies: mutating a returned record changes nothing stored', async () => {
+  it('hands out copies: mutating a returned refresh token or code changes nothing stored, consumedAt included', async () => {
     const { tokens } = createMemoryStores();
+    const consumedAt = new Date(now + 1000);
     await tokens.saveRefreshToken(refresh('r1'));
-    const got = await tokens.findRefreshToken('r1');
-    got?.scope.push('admin');
-    got?.expiresAt.setTime(0);
-    expect(await tokens.findRefreshToken('r1')).toEqual(refresh('r1'));
+    await tokens.saveAuthorizationCode(code('c1'));
+    await tokens.consumeRefreshToken('r1', consumedAt);
+    await tokens.consumeAuthorizationCode('c1', consumedAt);
+    for (const got of [await tokens.findRefreshToken('r1'), await tokens.findAuthorizationCode('c1')]) {
+      got?.scope.push('admin');
+      got?.expiresAt.setTime(0);
+      got?.consumedAt?.setTime(0);
+    }
+    expect(await tokens.findRefreshToken('r1')).toEqual(refresh('r1', { consumedAt }));
+    expect(await tokens.findAuthorizationCode('c1')).toEqual(code('c1', { consumedAt }));
+  });
+
+  it('keeps consumedAt on a refresh token or code saved already consumed, and never consumes it again', async () => {
+    const { tokens } = createMemoryStores();
+    const consumedAt = new Date(now - 1000);
+    await tokens.saveRefreshToken(refresh('r1', { consumedAt }));
+    await tokens.saveAuthorizationCode(code('c1', { consumedAt, codeChallenge: undefined, codeChallengeMethod: undefined }));
+    expect(await tokens.consumeRefreshToken('r1', new Date())).toBe(false);
+    expect(await tokens.consumeAuthorizationCode('c1', new Date())).toBe(false);
+    expect(await tokens.findRefreshToken('r1')).toStrictEqual(refresh('r1', { consumedAt }));
+    const { codeChallenge: _c, codeChallengeMethod: _m, ...plain } = code('c1', { consumedAt });
+    expect(await tokens.findAuthorizationCode('c1')).toStrictEqual(plain);
   });
 
   it('hands out access tokens as copies too, although tokens with the same scope share one stored array', async () => {
