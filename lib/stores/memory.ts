@@ -171,9 +171,10 @@ export class MemoryTokenStore implements TokenStore {
   private readonly consents = new Map<string, ConsentRecord>();
   /**
    * familyId -> the ids of its live members (of any kind), so a family is revoked without a
-   * scan. A family of one member (every client_credentials token) holds its id alone, not a
-   * Set of one: ~40% less memory per stored access token (docs/adr/0016-hot-path-costs.md).
-   * The id string is the map key's own, so this costs no new string per token.
+   * scan. A family of one member holds its id alone, not a Set of one: ~40% less memory per
+   * stored access token (docs/adr/0016-hot-path-costs.md). A member whose id is its family's
+   * id (the token service names a new family after its first access token) has no entry:
+   * revokeFamily looks it up by its own key.
    */
   private readonly families = new Map<string, string | Set<string>>();
   /** familyId -> until when to remember the revocation (the longest expiry seen in it). */
@@ -212,7 +213,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async revokeFamily(familyId: string, _at: Date): Promise<void> {
     let until = Date.now();
-    for (const id of membersOf(this.families.get(familyId))) {
+    for (const id of [familyId, ...membersOf(this.families.get(familyId))]) {
       // Ids of different kinds never meet in practice (a jti, hashes of distinct random
       // tokens); checking the family makes it exact anyway.
       for (const kind of KINDS) {
@@ -286,6 +287,7 @@ export class MemoryTokenStore implements TokenStore {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(familyId)) return;
     (this.records[kind] as Map<string, unknown>).set(id, stored);
+    if (id === familyId) return; // found by its own key, see `families`
     const members = this.families.get(familyId);
     if (members === undefined || members === id) this.families.set(familyId, id);
     else if (typeof members === 'string') this.families.set(familyId, new Set([members, id]));

@@ -72,7 +72,6 @@ export class TokenService {
   async issue(request: IssueRequest): Promise<IssuedTokens> {
     const { client, userId, realm, scope } = request;
     const { issuer, audience, keys, tokens } = this.config;
-    const familyId = request.familyId ?? newId();
     const now = Date.now();
     const createdAt = new Date(now);
     const iat = Math.floor(now / 1000);
@@ -96,6 +95,10 @@ export class TokenService {
       if (scope.length > 0) claims.scope = formatScope(scope);
       accessToken = await keys.sign(claims);
     }
+    // A new family is named after its first access token's id (random already): one random id
+    // and one stored string fewer per grant. Most families (every client_credentials grant)
+    // hold just that token, and the memory store then finds the family by the token's own key.
+    const familyId = request.familyId ?? id;
 
     const member: Omit<FamilyMember, 'scope' | 'expiresAt'> = { familyId, clientId: client.id, createdAt };
     if (userId !== undefined) member.userId = userId;

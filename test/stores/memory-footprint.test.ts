@@ -28,6 +28,7 @@ const kind = process.argv[1];
   for (const [id, familyId, challenge] of ids) {
     const member = { familyId, clientId: 'app', userId: 'user-1', scope: ['read'], createdAt: new Date(now), expiresAt: new Date(now + 3600000) };
     if (kind === 'access') await store.saveAccessToken({ id, ...member });
+    if (kind === 'access-own-family') await store.saveAccessToken({ id, ...member, familyId: id });
     if (kind === 'refresh') {
       await store.saveRefreshToken({ hash: id, ...member });
       await store.consumeRefreshToken(id, new Date(now));
@@ -48,9 +49,11 @@ function bytesPerRecord(kind: string): number {
   return Number(out);
 }
 
-// Measured here (Node 20): 193, 215 and 237 bytes; the bounds leave room for V8's drift.
+// Measured here (Node 20): 189, 152, 212 and 238 bytes; the bounds leave room for V8's drift.
 it.each([
   { name: 'an access token', kind: 'access', bound: 250 },
+  // A client_credentials token: its family is named after it, so the store indexes nothing for it.
+  { name: 'an access token whose family is named after it', kind: 'access-own-family', bound: 175 },
   { name: 'a consumed refresh token', kind: 'refresh', bound: 275 },
   { name: 'a consumed authorization code', kind: 'code', bound: 300 },
 ])('keeps $name in under $bound bytes of heap, beyond its id strings', ({ kind, bound }) => {

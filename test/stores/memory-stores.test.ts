@@ -153,6 +153,34 @@ describe('in-memory token store', () => {
     tokens.close();
   });
 
+  it('indexes nothing for a family named after its first member, and still revokes the whole family', async () => {
+    const { tokens } = createMemoryStores();
+    const families = () => (tokens as unknown as { families: Map<string, unknown> }).families;
+    // The token service names a new family after its first access token (every client_credentials grant).
+    await tokens.saveAccessToken(access('solo', { familyId: 'solo' }));
+    expect(families().size).toBe(0);
+    await tokens.revokeFamily('solo', new Date());
+    expect(await tokens.findAccessToken('solo')).toBeUndefined();
+    // A family that grows from there (password grant: the refresh token joins it) is revoked whole.
+    await tokens.saveAccessToken(access('first', { familyId: 'first' }));
+    await tokens.saveRefreshToken(refresh('rt', { familyId: 'first' }));
+    await tokens.saveAccessToken(access('next', { familyId: 'first' }));
+    await tokens.saveAccessToken(access('bystander', { familyId: 'other' }));
+    await tokens.revokeFamily('first', new Date());
+    expect(await tokens.findAccessToken('first')).toBeUndefined();
+    expect(await tokens.findRefreshToken('rt')).toBeUndefined();
+    expect(await tokens.findAccessToken('next')).toBeUndefined();
+    expect(await tokens.findAccessToken('bystander')).toEqual(access('bystander', { familyId: 'other' }));
+    // Revoking a family by an id that is some other family's member's key deletes nothing of it.
+    await tokens.revokeFamily('bystander', new Date());
+    expect(await tokens.findAccessToken('bystander')).toEqual(access('bystander', { familyId: 'other' }));
+    // Expired, it is purged with no index entry left behind.
+    await tokens.saveAccessToken(access('gone', { familyId: 'gone', expiresAt: new Date(now - 1) }));
+    expect(tokens.purgeExpired(now)).toBe(1);
+    expect([...families().keys()]).toEqual(['other']); // the bystander's own family only
+    tokens.close();
+  });
+
   it('purges expired records and keeps live ones', async () => {
     const { tokens } = createMemoryStores();
     await tokens.saveAccessToken(access('old', { expiresAt: new Date(now - 1) }));

@@ -18,7 +18,7 @@ describe('RFC 6749 §4.3 resource owner password credentials', () => {
     expect(decodeJwt(body.access_token).payload).toMatchObject({ sub: ALICE.id, client_id: CONFIDENTIAL.id, scope: 'read write' });
   });
 
-  it('stores the refresh token by hash only', async () => {
+  it('stores the refresh token by hash only, in the family named after the first access token', async () => {
     const body = expectTokenResponse(await password({ username: ALICE.username, password: ALICE.password }), {
       expires_in: 3600,
       scope: 'read',
@@ -26,9 +26,11 @@ describe('RFC 6749 §4.3 resource owner password credentials', () => {
     });
     const rt = body.refresh_token as string;
     expect(await stores.tokens.findRefreshToken(rt)).toBeUndefined();
+    const { jti } = decodeJwt(body.access_token).payload;
+    expect((await stores.tokens.findAccessToken(jti as string))?.familyId).toBe(jti);
     expect(await stores.tokens.findRefreshToken(hashToken(rt))).toEqual({
       hash: hashToken(rt),
-      familyId: expect.any(String),
+      familyId: jti,
       clientId: CONFIDENTIAL.id,
       userId: ALICE.id,
       scope: ['read'],
