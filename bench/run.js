@@ -10,7 +10,7 @@ const path = require('node:path');
 const { HELP, parseArgs } = require('./lib/cli');
 const { machineInfo, toolVersions } = require('./lib/machine');
 const { buildReport } = require('./lib/report');
-const { SCENARIOS, runners, scenarioSeconds } = require('./lib/scenarios');
+const { CODES_PER_SECOND, SCENARIOS, runners, scenarioSeconds } = require('./lib/scenarios');
 const { killAll, startServer } = require('./lib/server-process');
 
 const BENCH = __dirname;
@@ -175,6 +175,7 @@ async function main() {
     connections: options.connections,
     passwordConnections: options.passwordConnections,
     pipelining: 1,
+    codesPerSecond: CODES_PER_SECOND,
   };
   const cells = plan(scenarios, servers, settings.rounds);
   const estimate = cells.reduce((t, c) => t + scenarioSeconds(c.scenario, settings) + OVERHEAD_SECONDS, 0);

@@ -85,6 +85,12 @@ function markdown(run, rows, targets) {
     `- Settings: ${s.rounds} round(s); per cell ${s.warmup} s warm-up then ${s.duration} s measured; ${s.connections} connections ` +
       `(password grants: ${s.passwordConnections}); pipelining ${s.pipelining}; one fresh server process per cell; servers alternate within each round`,
   );
+  if (s.codesPerSecond) {
+    out.push(
+      `- The \`code\` cells measure a fixed amount of work instead: ${(s.codesPerSecond * s.duration).toLocaleString('en-US')} redemptions ` +
+        `(${s.codesPerSecond.toLocaleString('en-US')} per measured second), however long they take, so that every server ends holding the same state.`,
+    );
+  }
   out.push('- Figures are medians across rounds; "spread" is (max - min) / median of req/s across rounds.');
   out.push('');
   out.push('![Requests per second as a ratio to bare Express](performance.svg)');

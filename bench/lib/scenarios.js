@@ -12,6 +12,8 @@ const FORM = 'application/x-www-form-urlencoded';
 const CC_BODY = `grant_type=client_credentials&scope=${f.SCOPE}`;
 /** Codes minted per fixture request. */
 const CODE_BATCH = 2000;
+/** Codes the measured phase of the code scenario redeems, per second of `--duration`. */
+const CODES_PER_SECOND = 2000;
 const PASSWORD_BODY = `grant_type=password&username=${f.USERNAME}&password=${f.PASSWORD}&scope=${f.SCOPE}`;
 
 function tokenRequest(ctx, body) {
@@ -133,21 +135,24 @@ const runners = {
 
   async code(ctx) {
     const { connections, duration, warmup } = ctx.settings;
-    // Codes are minted before each phase, enough for it: the warm-up's from a guess above any
-    // server's rate (3000/s), the measured phase's from the warm-up's rate, twice over. Every
-    // unredeemed code stays in the server's memory during the measured phase, so the margin is
-    // not wider than it needs to be (a pool running dry makes the cell invalid, never hidden).
-    const phase = async (name, warm) => {
-      const n =
-        name === 'warmup'
-          ? Math.max(2000, 3000 * warmup)
-          : Math.min(500_000, Math.ceil((warm.ok / warm.seconds) * (duration + 1) * 2) + 20 * connections);
-      const minted = [];
+    // The same work for every server: the measured phase redeems CODES_PER_SECOND x
+    // `--duration` codes (16,000 by default) however long that takes, so every server ends it
+    // holding the same state, and memory compares like for like (the rate is answers over the
+    // time they took). Every code minted is redeemed, but one spare per connection: the warm-up
+    // runs `--warmup` seconds on codes minted from a guess above any server's rate (3000/s), and
+    // the measured phase starts with the codes it left. A pool running dry makes the cell
+    // invalid, never hidden.
+    let left = [];
+    const phase = async (name) => {
+      const amount = name === 'warmup' ? undefined : ctx.settings.codesPerSecond * duration;
+      const n = amount === undefined ? Math.max(2000, 3000 * warmup) : Math.max(0, amount + connections - left.length);
+      const minted = left;
       // In batches: one answer of 50,000 codes would itself grow the server's heap.
-      for (let left = n; left > 0; left -= CODE_BATCH) {
-        minted.push(...(await fixture(ctx, 'POST', `/__bench/codes?n=${Math.min(CODE_BATCH, left)}`)));
+      for (let todo = n; todo > 0; todo -= CODE_BATCH) {
+        minted.push(...(await fixture(ctx, 'POST', `/__bench/codes?n=${Math.min(CODE_BATCH, todo)}`)));
       }
       const p = pool(minted);
+      left = p.items;
       const redirect = `&redirect_uri=${encodeURIComponent(f.REDIRECT_URI)}`;
       const request = {
         ...tokenRequest(ctx, ''),
@@ -158,7 +163,7 @@ const runners = {
           return req;
         },
       };
-      return { request, check: withPoolCheck(tokenResponse(ctx.variant), p), connections };
+      return { request, check: withPoolCheck(tokenResponse(ctx.variant), p), connections, amount };
     };
     return measured(ctx, phase);
   },
@@ -222,8 +227,10 @@ const SCENARIOS = [
 ];
 
 /** Measured seconds of a scenario (for the up-front time estimate). */
+/** Seconds a cell may take at most: the code scenario's fixed redemptions, down to 500/s. */
 function scenarioSeconds(scenario, settings) {
-  return settings.warmup + settings.duration * (scenario.kind === 'mixed' ? 2 : 1);
+  const measured = { mixed: 2, code: CODES_PER_SECOND / 500 }[scenario.kind] ?? 1;
+  return settings.warmup + settings.duration * measured;
 }
 
-module.exports = { SCENARIOS, runners, scenarioSeconds };
+module.exports = { CODES_PER_SECOND, SCENARIOS, runners, scenarioSeconds };

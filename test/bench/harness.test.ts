@@ -145,6 +145,14 @@ describe('bench aggregation across rounds', () => {
     const slow = evaluateTargets(aggregate(run([...base.filter((c) => c.server !== 'ours'), cell('cc-hs256', 'ours', 1, 500), cell('cc-hs256', 'ours', 2, 500)])));
     expect(slow.find((t) => t.label.startsWith('client_credentials HS256 >= 0.85x'))).toMatchObject({ status: 'missed' });
   });
+
+  it("states the code cells' fixed amount of work when the run recorded it, and nothing for older runs", () => {
+    const withCodes = { ...run(base), settings: { ...run(base).settings, codesPerSecond: 2000 } };
+    expect(buildReport(withCodes).markdown).toContain(
+      '- The `code` cells measure a fixed amount of work instead: 16,000 redemptions (2,000 per measured second), however long they take, so that every server ends holding the same state.\n',
+    );
+    expect(buildReport(run(base)).markdown).not.toContain('- The `code` cells measure a fixed amount of work instead');
+  });
 });
 
 describe('bench command line', () => {
