@@ -8,8 +8,9 @@ const autocannon = require('autocannon');
  * Runs `request` (an autocannon request: method, path, headers, body, optional
  * setupRequest(req) and `state`, see scenarios.js) for `duration` seconds over `connections`
  * connections, or, when `amount` is given, for exactly `amount` requests however long they
- * take (the rate is then answers over the time they took). `check(status, body, state)` returns undefined for a good response or a short
- * description of what is wrong; it may also chain state for the connection's next request.
+ * take (the rate is then answers over the time they took). `check(status, body, state)`
+ * returns undefined for a good response or a short description of what is wrong; it may also
+ * chain state for the connection's next request.
  * A `warmup` phase need not get any answer, but every answer it gets must be good.
  */
 function runLoad({ port, connections, duration, amount, request, check, warmup = false }) {

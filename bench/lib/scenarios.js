@@ -226,10 +226,9 @@ const SCENARIOS = [
   },
 ];
 
-/** Measured seconds of a scenario (for the up-front time estimate). */
-/** Seconds a cell may take at most: the code scenario's fixed redemptions, down to 500/s. */
+/** Seconds a cell may take at most (the up-front estimate): the code scenario's fixed redemptions, down to 500/s. */
 function scenarioSeconds(scenario, settings) {
-  const measured = { mixed: 2, code: CODES_PER_SECOND / 500 }[scenario.kind] ?? 1;
+  const measured = { mixed: 2, code: settings.codesPerSecond / 500 }[scenario.kind] ?? 1;
   return settings.warmup + settings.duration * measured;
 }
 

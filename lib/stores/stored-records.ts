@@ -6,8 +6,8 @@ import type { AccessTokenRecord, AuthorizationCodeRecord, FamilyMember, RefreshT
  * with the same scope. The store keeps every access token until it expires (docs/adr/0005),
  * and consumed refresh tokens and codes too (reuse detection, docs/adr/0004), so under load
  * these are most of what it holds. Measured by test/stores/memory-footprint.test.ts: an access
- * token 459 -> 185 bytes beyond its id strings, a refresh token 562 -> ~220, a code 650 -> ~250
- * (docs/adr/0017-passport-off-the-hot-paths.md).
+ * token 459 -> 185 bytes beyond its id strings, a consumed refresh token 564 -> 215, a consumed
+ * code 590 -> 237 (docs/adr/0017-passport-off-the-hot-paths.md).
  * The id (jti or hash) is not kept here: it is the map key.
  */
 abstract class StoredMember {
