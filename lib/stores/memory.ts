@@ -6,7 +6,7 @@ import { isPasswordHash } from '../tokens/passwords';
 import { hashClientSecret } from '../tokens/secrets';
 import { cloneRecord } from './clone-record';
 import { loadGroups, MemoryClientStore } from './memory-clients';
-import { RecordPacker, type StoredAccessToken, type StoredCode, type StoredRecord, type StoredRefreshToken } from './stored-records';
+import { MemberTable, NOT_FOUND, type MemberInput, type MemberKind } from './member-table';
 import type {
   AccessTokenRecord,
   AuthorizationCodeRecord,
@@ -152,31 +152,17 @@ class MemoryUserStore implements UserStore {
   }
 }
 
-type Kind = 'access' | 'refresh' | 'code';
-
 /**
- * The in-memory token store. Family members are kept in a compact stored form
- * (stored-records.ts) and handed out as fresh records, so a caller mutating a record it got
- * back cannot change what is stored; the rest are cloned in and out.
+ * The in-memory token store. Family members live in a `MemberTable`, outside the JavaScript
+ * heap (docs/adr/0019-memory-store-off-heap.md), and are handed out as fresh records, so a
+ * caller mutating a record it got back cannot change what is stored; the rest are cloned in
+ * and out.
  */
 export class MemoryTokenStore implements TokenStore {
-  private readonly records = {
-    access: new Map<string, StoredAccessToken>(),
-    refresh: new Map<string, StoredRefreshToken>(),
-    code: new Map<string, StoredCode>(),
-  };
-  private readonly packer = new RecordPacker();
+  private readonly members = new MemberTable();
   private readonly interactions = new Map<string, InteractionRecord>();
   /** `${userId}\u0000${clientId}` -> consent. */
   private readonly consents = new Map<string, ConsentRecord>();
-  /**
-   * familyId -> the ids of its live members (of any kind), so a family is revoked without a
-   * scan. A family of one member holds its id alone, not a Set of one: ~40% less memory per
-   * stored access token (docs/adr/0016-hot-path-costs.md). A member whose id is its family's
-   * id (the token service names a new family after its first access token) has no entry:
-   * revokeFamily looks it up by its own key.
-   */
-  private readonly families = new Map<string, string | Set<string>>();
   /** familyId -> until when to remember the revocation (the longest expiry seen in it). */
   private readonly revoked = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
@@ -187,46 +173,39 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async saveAccessToken(record: AccessTokenRecord): Promise<void> {
-    this.save('access', record.id, record.familyId, this.packer.access(record));
+    this.save('access', record.id, record);
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
-    return this.records.access.get(id)?.toRecord(id);
+    const slot = this.members.find('access', id);
+    return slot === NOT_FOUND ? undefined : this.members.accessRecord(slot, id);
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
-    this.save('refresh', record.hash, record.familyId, this.packer.refresh(record));
+    this.save('refresh', record.hash, record);
   }
   async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
-    return this.records.refresh.get(hash)?.toRecord(hash);
+    const slot = this.members.find('refresh', hash);
+    return slot === NOT_FOUND ? undefined : this.members.refreshRecord(slot, hash);
   }
   async consumeRefreshToken(hash: string, at: Date): Promise<boolean> {
-    return this.consume('refresh', hash, at);
+    // No await between the check and the set (inside consume): this makes it single-use.
+    return this.members.consume('refresh', hash, at.getTime());
   }
   async saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void> {
-    this.save('code', record.hash, record.familyId, this.packer.code(record));
+    this.save('code', record.hash, record);
   }
   async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
-    return this.records.code.get(hash)?.toRecord(hash);
+    const slot = this.members.find('code', hash);
+    return slot === NOT_FOUND ? undefined : this.members.codeRecord(slot, hash);
   }
   async consumeAuthorizationCode(hash: string, at: Date): Promise<boolean> {
-    return this.consume('code', hash, at);
+    return this.members.consume('code', hash, at.getTime());
   }
 
   async revokeFamily(familyId: string, _at: Date): Promise<void> {
-    let until = Date.now();
-    for (const id of [familyId, ...membersOf(this.families.get(familyId))]) {
-      // Ids of different kinds never meet in practice (a jti, hashes of distinct random
-      // tokens); checking the family makes it exact anyway.
-      for (const kind of KINDS) {
-        const record = this.records[kind].get(id);
-        if (record?.familyId !== familyId) continue;
-        until = Math.max(until, record.expiresAtMs);
-        this.records[kind].delete(id);
-      }
-    }
-    this.families.delete(familyId);
+    const latest = this.members.removeFamily(familyId);
     // Remember the revocation while a member could still arrive: the family's own members
     // until they expire, and saves from requests in flight right now (well within 10 minutes).
-    this.revoked.set(familyId, Math.max(this.revoked.get(familyId) ?? 0, until, Date.now() + 600_000));
+    this.revoked.set(familyId, Math.max(this.revoked.get(familyId) ?? 0, latest, Date.now() + 600_000));
   }
 
   async saveInteraction(record: InteractionRecord): Promise<void> {
@@ -257,16 +236,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** Drops expired records and stale revocation markers; runs on a timer, callable by hand. */
   purgeExpired(now = Date.now()): number {
-    let dropped = 0;
-    for (const kind of KINDS) {
-      for (const [id, record] of this.records[kind]) {
-        if (record.expiresAtMs <= now) {
-          this.records[kind].delete(id);
-          this.dropMember(record.familyId, id);
-          dropped++;
-        }
-      }
-    }
+    let dropped = this.members.purge(now);
     for (const [hash, record] of this.interactions) {
       if (record.expiresAt.getTime() <= now) {
         this.interactions.delete(hash);
@@ -282,40 +252,13 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.timer);
   }
 
-  /** Stores `stored` (a copy, never the caller's object) and indexes it under its family. */
-  private save(kind: Kind, id: string, familyId: string, stored: StoredRecord): void {
+  private save(kind: MemberKind, key: string, record: MemberInput): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
-    if (this.revoked.has(familyId)) return;
-    (this.records[kind] as Map<string, unknown>).set(id, stored);
-    if (id === familyId) return; // found by its own key, see `families`
-    const members = this.families.get(familyId);
-    if (members === undefined || members === id) this.families.set(familyId, id);
-    else if (typeof members === 'string') this.families.set(familyId, new Set([members, id]));
-    else members.add(id);
-  }
-
-  private dropMember(familyId: string, id: string): void {
-    const members = this.families.get(familyId);
-    if (members === id || (typeof members === 'object' && members.delete(id) && members.size === 0)) this.families.delete(familyId);
-  }
-
-  private consume(kind: 'refresh' | 'code', id: string, at: Date): boolean {
-    // No await between the check and the set: this is what makes consumption single-use.
-    const record = this.records[kind].get(id);
-    if (!record || record.consumedAtMs !== undefined) return false;
-    record.consumedAtMs = at.getTime();
-    return true;
+    if (this.revoked.has(record.familyId)) return;
+    this.members.save(kind, key, record);
   }
 }
 
 function consentKey(userId: string, clientId: string): string {
   return `${userId}\u0000${clientId}`;
 }
-
-const KINDS: readonly Kind[] = ['access', 'refresh', 'code'];
-
-function membersOf(members: string | Set<string> | undefined): Iterable<string> {
-  if (members === undefined) return [];
-  return typeof members === 'string' ? [members] : members;
-}
-
