@@ -2,21 +2,22 @@ import { Interner } from './interner';
 import type { AccessTokenRecord, AuthorizationCodeRecord, FamilyMember, RefreshTokenRecord } from './types';
 
 /**
- * Where the memory store keeps family members (access tokens, refresh tokens, codes): in
- * fixed-size slots of plain bytes, outside the JavaScript heap, found through open-addressing
- * hash tables of slot numbers (docs/adr/0019-memory-store-off-heap.md).
+ * Where the memory store keeps the family members of one kind (access tokens, refresh tokens
+ * or codes; one table each): in fixed-size slots of plain bytes, outside the JavaScript heap,
+ * found through open-addressing hash tables of slot numbers
+ * (docs/adr/0019-memory-store-off-heap.md).
  *
  * Why: the store keeps every access token until it expires (docs/adr/0005) and consumed
  * refresh tokens and codes too (reuse detection, docs/adr/0004), so under load these are most
  * of what the process holds. As JavaScript objects in Maps they cost about 1,150 bytes of heap
  * per redeemed code, and V8 lets its old generation grow to several times what is live, so
  * each live byte cost three to four bytes of resident memory. Bytes in an ArrayBuffer cost
- * one, are never traced by the garbage collector, and a slot is 208 of them.
+ * one, are never traced by the garbage collector, and a slot is 152 of them (196 for a code).
  *
  * Strings that repeat (client, user, realm, scope, redirect URI) are numbers into `Interner`s.
- * The id, family id and PKCE challenge are stored in the slot as Latin-1 bytes when they fit
- * (47 characters: hashes and challenges are 43, ids 22); longer ones, and any character above
- * U+00FF, go to a side Map, so any string a caller passes round-trips exactly.
+ * The id, family id and (codes) PKCE challenge are stored in the slot as Latin-1 bytes when
+ * they fit (43 characters: hashes and S256 challenges are 43, ids 22); longer ones, and any
+ * character above U+00FF, go to a side Map, so any string a caller passes round-trips exactly.
  */
 
 export type MemberKind = 'access' | 'refresh' | 'code';
@@ -24,15 +25,14 @@ export type MemberKind = 'access' | 'refresh' | 'code';
 /** What `save` takes: any family member, with the fields of a refresh token or code if it is one. */
 export type MemberInput = FamilyMember & Partial<Pick<AuthorizationCodeRecord, 'consumedAt' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'>>;
 
-const KIND_NUMBER: Record<MemberKind, number> = { access: 1, refresh: 2, code: 3 };
 const FREE = 0;
+const IN_USE = 1;
 
 // The slot layout, in bytes.
-const SLOT_BYTES = 208;
 const CHUNK_SHIFT = 12;
 /** Slots per chunk: chunks are added as the table grows, so growing never copies a record. */
 const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
-const O_KIND = 0; // u8: FREE or a KIND_NUMBER
+const O_STATE = 0; // u8: FREE or IN_USE
 const O_FLAGS = 1; // u8: the F_ bits
 const O_KEY_HASH = 4; // u32
 const O_FAMILY_HASH = 8; // u32
@@ -42,17 +42,20 @@ const O_CLIENT = 20; // u32 interned
 const O_USER = 24; // u32 interned, when F_USER
 const O_REALM = 28; // u32 interned, when F_REALM
 const O_SCOPE = 32; // u32 interned
-const O_REDIRECT = 36; // u32 interned, codes only
+const O_REDIRECT = 36; // u32 interned (codes)
 const O_CREATED = 40; // f64 ms
 const O_EXPIRES = 48; // f64 ms
-const O_CONSUMED = 56; // f64 ms, when F_CONSUMED
-/** The three inline strings from byte 64, 48 bytes each: a length byte, then up to INLINE_CHARS Latin-1 bytes. */
+const O_CONSUMED = 56; // f64 ms, when F_CONSUMED (refresh tokens and codes)
+/** The inline strings from byte 64, 44 bytes each: a length byte, then up to INLINE_CHARS Latin-1 bytes. */
 const O_STRINGS = 64;
-const STRING_BYTES = 48;
+const STRING_BYTES = 44;
 const KEY = 0;
 const FAMILY = 1;
 const CHALLENGE = 2;
-const INLINE_CHARS = 47;
+const INLINE_CHARS = 43;
+/** Key and family id; a code's slot adds its PKCE challenge. */
+const SLOT_BYTES = O_STRINGS + 2 * STRING_BYTES;
+const CODE_SLOT_BYTES = O_STRINGS + 3 * STRING_BYTES;
 /** The length byte of a string kept in the side Map instead. */
 const IN_SIDE_MAP = 255;
 
@@ -73,9 +76,9 @@ const asIs = (text: string): string => text;
 /** A scope is interned under its JSON, which is exact whatever its tokens hold. */
 const scopeOf = (json: string): readonly string[] => Object.freeze(JSON.parse(json) as string[]);
 
-/** FNV-1a over UTF-16 code units; `seed` keeps the kinds apart. */
-function hashOf(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+/** FNV-1a over UTF-16 code units. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
@@ -127,6 +130,8 @@ class SlotIndex {
 }
 
 export class MemberTable {
+  private readonly isCode: boolean;
+  private readonly slotBytes: number;
   private readonly chunks: Buffer[] = [];
   private readonly views: DataView[] = [];
   /** Slots handed out so far (free or not); slots at and beyond this were never used. */
@@ -143,6 +148,11 @@ export class MemberTable {
   private readonly scopes = new Interner<readonly string[]>();
   private readonly redirects = new Interner<string>();
 
+  constructor(readonly kind: MemberKind) {
+    this.isCode = kind === 'code';
+    this.slotBytes = this.isCode ? CODE_SLOT_BYTES : SLOT_BYTES;
+  }
+
   /** Live members. */
   get size(): number {
     return this.keys.live;
@@ -155,14 +165,13 @@ export class MemberTable {
 
   /** Bytes held outside the heap (for tests and docs). */
   get externalBytes(): number {
-    return this.chunks.length * CHUNK_SLOTS * SLOT_BYTES + this.keys.entries.byteLength + this.families.entries.byteLength;
+    return this.chunks.length * CHUNK_SLOTS * this.slotBytes + this.keys.entries.byteLength + this.families.entries.byteLength;
   }
 
-  /** Stores a copy of `record` under `key`, replacing a member of the same kind stored under it. */
-  save(kind: MemberKind, key: string, record: MemberInput): void {
-    const kindNumber = KIND_NUMBER[kind];
-    const hash = hashOf(key, kindNumber);
-    const existing = this.findHashed(kindNumber, hash, key);
+  /** Stores a copy of `record` under `key`, replacing a member stored under it. */
+  save(key: string, record: MemberInput): void {
+    const hash = hashOf(key);
+    const existing = this.findHashed(hash, key);
     if (existing !== NONE) this.remove(existing);
     // Before the new slot is written: a rebuild walks the written slots, and would index it twice.
     if (this.keys.full) this.keys.rebuild(this.keyEntries());
@@ -171,9 +180,9 @@ export class MemberTable {
     const view = this.viewOf(slot);
     const at = this.offsetOf(slot);
     let flags = 0;
-    view.setUint8(at + O_KIND, kindNumber);
+    view.setUint8(at + O_STATE, IN_USE);
     view.setUint32(at + O_KEY_HASH, hash);
-    view.setUint32(at + O_FAMILY_HASH, hashOf(record.familyId, 0));
+    view.setUint32(at + O_FAMILY_HASH, hashOf(record.familyId));
     view.setUint32(at + O_CLIENT, this.clients.ref(record.clientId, asIs));
     if (record.userId !== undefined) {
       flags |= F_USER;
@@ -192,7 +201,7 @@ export class MemberTable {
     }
     this.writeString(slot, KEY, key);
     this.writeString(slot, FAMILY, record.familyId);
-    if (kind === 'code') {
+    if (this.isCode) {
       view.setUint32(at + O_REDIRECT, this.redirects.ref(record.redirectUri as string, asIs));
       if (record.codeChallenge !== undefined) {
         flags |= F_CHALLENGE;
@@ -206,13 +215,12 @@ export class MemberTable {
     this.linkIntoFamily(slot, record.familyId);
   }
 
-  /** The slot of the member of `kind` stored under `key`, or -1. */
-  find(kind: MemberKind, key: string): number {
-    const kindNumber = KIND_NUMBER[kind];
-    return this.findHashed(kindNumber, hashOf(key, kindNumber), key);
+  /** The slot of the member stored under `key`, or -1. */
+  find(key: string): number {
+    return this.findHashed(hashOf(key), key);
   }
 
-  private findHashed(kindNumber: number, hash: number, key: string): number {
+  private findHashed(hash: number, key: string): number {
     const entries = this.keys.entries;
     const mask = entries.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -221,13 +229,13 @@ export class MemberTable {
       if (slot === TOMBSTONE) continue;
       const view = this.viewOf(slot);
       const at = this.offsetOf(slot);
-      if (view.getUint8(at + O_KIND) === kindNumber && view.getUint32(at + O_KEY_HASH) === hash && this.stringEquals(slot, KEY, key)) return slot;
+      if (view.getUint32(at + O_KEY_HASH) === hash && this.stringEquals(slot, KEY, key)) return slot;
     }
   }
 
   /** Marks the member consumed unless it is missing or already consumed; true if this call did it. */
-  consume(kind: MemberKind, key: string, atMs: number): boolean {
-    const slot = this.find(kind, key);
+  consume(key: string, atMs: number): boolean {
+    const slot = this.find(key);
     if (slot === NONE) return false;
     const view = this.viewOf(slot);
     const at = this.offsetOf(slot);
@@ -287,7 +295,7 @@ export class MemberTable {
     for (let slot = 0; slot < this.highWater; slot++) {
       const view = this.viewOf(slot);
       const at = this.offsetOf(slot);
-      if (view.getUint8(at + O_KIND) !== FREE && view.getFloat64(at + O_EXPIRES) <= nowMs) {
+      if (view.getUint8(at + O_STATE) !== FREE && view.getFloat64(at + O_EXPIRES) <= nowMs) {
         this.remove(slot);
         removed++;
       }
@@ -297,7 +305,7 @@ export class MemberTable {
 
   /** The slot of the family's newest member, or -1. */
   private newestOf(familyId: string): number {
-    const hash = hashOf(familyId, 0);
+    const hash = hashOf(familyId);
     const entries = this.families.entries;
     const mask = entries.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
@@ -344,12 +352,12 @@ export class MemberTable {
     if (flags & F_USER) this.users.release(view.getUint32(at + O_USER));
     if (flags & F_REALM) this.realms.release(view.getUint32(at + O_REALM));
     this.scopes.release(view.getUint32(at + O_SCOPE));
-    if (view.getUint8(at + O_KIND) === KIND_NUMBER.code) this.redirects.release(view.getUint32(at + O_REDIRECT));
-    for (const field of [KEY, FAMILY, CHALLENGE]) {
+    if (this.isCode) this.redirects.release(view.getUint32(at + O_REDIRECT));
+    for (const field of this.isCode ? [KEY, FAMILY, CHALLENGE] : [KEY, FAMILY]) {
       if (view.getUint8(at + O_STRINGS + field * STRING_BYTES) === IN_SIDE_MAP) this.side.delete(slot * 3 + field);
     }
     // Zeroed, so a reused slot starts clean (no stale length byte or flag).
-    this.chunks[slot >>> CHUNK_SHIFT]?.fill(0, at, at + SLOT_BYTES);
+    this.chunks[slot >>> CHUNK_SHIFT]?.fill(0, at, at + this.slotBytes);
     view.setInt32(at + O_OLDER, this.freeHead);
     this.freeHead = slot;
   }
@@ -361,7 +369,7 @@ export class MemberTable {
       return slot;
     }
     if (this.highWater === this.chunks.length * CHUNK_SLOTS) {
-      const chunk = Buffer.alloc(CHUNK_SLOTS * SLOT_BYTES);
+      const chunk = Buffer.alloc(CHUNK_SLOTS * this.slotBytes);
       this.chunks.push(chunk);
       this.views.push(new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     }
@@ -372,7 +380,7 @@ export class MemberTable {
     for (let slot = 0; slot < this.highWater; slot++) {
       const view = this.viewOf(slot);
       const at = this.offsetOf(slot);
-      if (view.getUint8(at + O_KIND) !== FREE) yield [view.getUint32(at + O_KEY_HASH), slot];
+      if (view.getUint8(at + O_STATE) !== FREE) yield [view.getUint32(at + O_KEY_HASH), slot];
     }
   }
 
@@ -381,7 +389,7 @@ export class MemberTable {
     for (let slot = 0; slot < this.highWater; slot++) {
       const view = this.viewOf(slot);
       const at = this.offsetOf(slot);
-      if (view.getUint8(at + O_KIND) !== FREE && view.getInt32(at + O_NEWER) === NONE) yield [view.getUint32(at + O_FAMILY_HASH), slot];
+      if (view.getUint8(at + O_STATE) !== FREE && view.getInt32(at + O_NEWER) === NONE) yield [view.getUint32(at + O_FAMILY_HASH), slot];
     }
   }
 
@@ -449,6 +457,6 @@ export class MemberTable {
   }
 
   private offsetOf(slot: number): number {
-    return (slot & (CHUNK_SLOTS - 1)) * SLOT_BYTES;
+    return (slot & (CHUNK_SLOTS - 1)) * this.slotBytes;
   }
 }

@@ -159,7 +159,8 @@ class MemoryUserStore implements UserStore {
  * and out.
  */
 export class MemoryTokenStore implements TokenStore {
-  private readonly members = new MemberTable();
+  /** One table per kind: a code's slot is larger (PKCE challenge, redirect URI). */
+  private readonly members = { access: new MemberTable('access'), refresh: new MemberTable('refresh'), code: new MemberTable('code') };
   private readonly interactions = new Map<string, InteractionRecord>();
   /** `${userId}\u0000${clientId}` -> consent. */
   private readonly consents = new Map<string, ConsentRecord>();
@@ -176,33 +177,34 @@ export class MemoryTokenStore implements TokenStore {
     this.save('access', record.id, record);
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
-    const slot = this.members.find('access', id);
-    return slot === NOT_FOUND ? undefined : this.members.accessRecord(slot, id);
+    const slot = this.members.access.find(id);
+    return slot === NOT_FOUND ? undefined : this.members.access.accessRecord(slot, id);
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
     this.save('refresh', record.hash, record);
   }
   async findRefreshToken(hash: string): Promise<RefreshTokenRecord | undefined> {
-    const slot = this.members.find('refresh', hash);
-    return slot === NOT_FOUND ? undefined : this.members.refreshRecord(slot, hash);
+    const slot = this.members.refresh.find(hash);
+    return slot === NOT_FOUND ? undefined : this.members.refresh.refreshRecord(slot, hash);
   }
   async consumeRefreshToken(hash: string, at: Date): Promise<boolean> {
     // No await between the check and the set (inside consume): this makes it single-use.
-    return this.members.consume('refresh', hash, at.getTime());
+    return this.members.refresh.consume(hash, at.getTime());
   }
   async saveAuthorizationCode(record: AuthorizationCodeRecord): Promise<void> {
     this.save('code', record.hash, record);
   }
   async findAuthorizationCode(hash: string): Promise<AuthorizationCodeRecord | undefined> {
-    const slot = this.members.find('code', hash);
-    return slot === NOT_FOUND ? undefined : this.members.codeRecord(slot, hash);
+    const slot = this.members.code.find(hash);
+    return slot === NOT_FOUND ? undefined : this.members.code.codeRecord(slot, hash);
   }
   async consumeAuthorizationCode(hash: string, at: Date): Promise<boolean> {
-    return this.members.consume('code', hash, at.getTime());
+    return this.members.code.consume(hash, at.getTime());
   }
 
   async revokeFamily(familyId: string, _at: Date): Promise<void> {
-    const latest = this.members.removeFamily(familyId);
+    const { access, refresh, code } = this.members;
+    const latest = Math.max(access.removeFamily(familyId), refresh.removeFamily(familyId), code.removeFamily(familyId));
     // Remember the revocation while a member could still arrive: the family's own members
     // until they expire, and saves from requests in flight right now (well within 10 minutes).
     this.revoked.set(familyId, Math.max(this.revoked.get(familyId) ?? 0, latest, Date.now() + 600_000));
@@ -236,7 +238,7 @@ export class MemoryTokenStore implements TokenStore {
 
   /** Drops expired records and stale revocation markers; runs on a timer, callable by hand. */
   purgeExpired(now = Date.now()): number {
-    let dropped = this.members.purge(now);
+    let dropped = this.members.access.purge(now) + this.members.refresh.purge(now) + this.members.code.purge(now);
     for (const [hash, record] of this.interactions) {
       if (record.expiresAt.getTime() <= now) {
         this.interactions.delete(hash);
@@ -255,7 +257,7 @@ export class MemoryTokenStore implements TokenStore {
   private save(kind: MemberKind, key: string, record: MemberInput): void {
     // A member of a revoked family (e.g. the token a losing rotation just issued) is born dead.
     if (this.revoked.has(record.familyId)) return;
-    this.members.save(kind, key, record);
+    this.members[kind].save(key, record);
   }
 }
 

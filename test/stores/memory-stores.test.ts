@@ -131,21 +131,25 @@ describe('in-memory token store', () => {
 
   it('keeps family membership right whether a family has one member or several', async () => {
     const { tokens } = createMemoryStores();
-    const table = () => (tokens as unknown as { members: MemberTable }).members;
+    /** [members, families] summed over the three tables (a family with members of two kinds counts twice). */
+    const counts = () => {
+      const tables = Object.values((tokens as unknown as { members: Record<string, MemberTable> }).members);
+      return [tables.reduce((n, t) => n + t.size, 0), tables.reduce((n, t) => n + t.familyCount, 0)];
+    };
     // One member (every client_credentials token), saved twice under the same key.
     await tokens.saveAccessToken(access('solo', { familyId: 'fam-solo', expiresAt: new Date(now - 1) }));
     await tokens.saveAccessToken(access('solo', { familyId: 'fam-solo', expiresAt: new Date(now - 1) }));
-    expect([table().size, table().familyCount]).toEqual([1, 1]); // replaced, not added
+    expect(counts()).toEqual([1, 1]); // replaced, not added
     // Three members; one expires.
     await tokens.saveAccessToken(access('a-old', { expiresAt: new Date(now - 1) }));
     await tokens.saveAccessToken(access('a-live'));
     await tokens.saveRefreshToken(refresh('r-live'));
     expect(tokens.purgeExpired(now)).toBe(2);
-    expect([table().size, table().familyCount]).toEqual([2, 1]); // the emptied family left nothing behind
+    expect(counts()).toEqual([2, 2]); // the emptied family left nothing behind (fam-1 has an access token and a refresh token)
     await tokens.revokeFamily('fam-1', new Date());
     expect(await tokens.findAccessToken('a-live')).toBeUndefined();
     expect(await tokens.findRefreshToken('r-live')).toBeUndefined();
-    expect([table().size, table().familyCount]).toEqual([0, 0]);
+    expect(counts()).toEqual([0, 0]);
     // A family that grew from one member to two is revoked whole.
     await tokens.saveAccessToken(access('b1', { familyId: 'fam-b' }));
     await tokens.saveRefreshToken(refresh('b2', { familyId: 'fam-b' }));
@@ -157,7 +161,11 @@ describe('in-memory token store', () => {
 
   it('revokes a family named after its first member whole, and nothing of a family whose member has the revoked id as its key', async () => {
     const { tokens } = createMemoryStores();
-    const table = () => (tokens as unknown as { members: MemberTable }).members;
+    /** [members, families] summed over the three tables (a family with members of two kinds counts twice). */
+    const counts = () => {
+      const tables = Object.values((tokens as unknown as { members: Record<string, MemberTable> }).members);
+      return [tables.reduce((n, t) => n + t.size, 0), tables.reduce((n, t) => n + t.familyCount, 0)];
+    };
     // The token service names a new family after its first access token (every client_credentials grant).
     await tokens.saveAccessToken(access('solo', { familyId: 'solo' }));
     await tokens.revokeFamily('solo', new Date());
@@ -178,7 +186,21 @@ describe('in-memory token store', () => {
     // Expired, it is purged with no index entry left behind.
     await tokens.saveAccessToken(access('gone', { familyId: 'gone', expiresAt: new Date(now - 1) }));
     expect(tokens.purgeExpired(now)).toBe(1);
-    expect([table().size, table().familyCount]).toEqual([1, 1]); // the bystander and its own family only
+    expect(counts()).toEqual([1, 1]); // the bystander and its own family only
+    tokens.close();
+  });
+
+  it('keeps the kinds apart: the same key names a different record of each kind', async () => {
+    const { tokens } = createMemoryStores();
+    await tokens.saveAccessToken(access('same', { clientId: 'a' }));
+    await tokens.saveRefreshToken(refresh('same', { clientId: 'r' }));
+    await tokens.saveAuthorizationCode(code('same', { clientId: 'c' }));
+    expect((await tokens.findAccessToken('same'))?.clientId).toBe('a');
+    expect((await tokens.findRefreshToken('same'))?.clientId).toBe('r');
+    expect((await tokens.findAuthorizationCode('same'))?.clientId).toBe('c');
+    expect(await tokens.consumeRefreshToken('same', new Date(now))).toBe(true);
+    expect(await tokens.consumeAuthorizationCode('same', new Date(now))).toBe(true);
+    expect(await tokens.consumeRefreshToken('same', new Date(now))).toBe(false);
     tokens.close();
   });
 
