@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
-import { type RateLimitInfo, rateLimit, type Store } from 'express-rate-limit';
+import type { RateLimitInfo, Store } from 'express-rate-limit';
 import { RateLimitedError } from '../errors';
 import type { Logger } from '../internal/logger';
+import { expressRateLimit } from './load-express-rate-limit';
 
 /** Where express-rate-limit puts its counts on the request (not `rateLimit`, which may be the host's). */
 const INFO = 'oauth2ProviderRateLimit';
@@ -45,7 +46,7 @@ export function createLimiter(o: {
   const pending = new WeakMap<Request, Check>();
   const log = (level: 'warn' | 'error') => (err: unknown, msg?: string) =>
     o.logger[level]({ err: (err as { cause?: unknown })?.cause ?? err, limiter: o.name }, msg ?? 'express-rate-limit');
-  const middleware = rateLimit({
+  const middleware = expressRateLimit().rateLimit({
     windowMs: o.windowSeconds * 1000,
     limit: o.byIp ? o.byIp.limit : (req) => pending.get(req)?.limit as number,
     ...(o.byIp ? {} : { keyGenerator: (req: Request) => pending.get(req)?.key as string }),

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { MemoryStore, type Store } from 'express-rate-limit';
+import type { Store } from 'express-rate-limit';
 import { ConfigurationError, RateLimitedError, TemporarilyUnavailableError } from '../errors';
 import type { Emit, OAuthEventMap } from '../events';
 import type { Logger } from '../internal/logger';
 import type { ClientRecord, ClientStore, RateLimitRule } from '../stores/types';
 import { guardStore } from './guarded-store';
 import { createLimiter, type Limiter } from './limiter';
+import { expressRateLimit } from './load-express-rate-limit';
 import type { RateLimitedEndpoint, ResolvedRateLimits } from './options';
 import { findClientGroup } from '../stores/client-status';
 
@@ -54,7 +55,7 @@ export function createRateLimits(
   const refuse = config.onStoreError === 'refuse';
   const handedOut = new WeakSet<object>();
   const makeStore = (name: string): Store => {
-    const store = config.store ? config.store(name) : new MemoryStore();
+    const store = config.store ? config.store(name) : new (expressRateLimit().MemoryStore)();
     if (typeof store !== 'object' || store === null || !['increment', 'decrement', 'resetKey'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function')) {
       throw new ConfigurationError('rateLimits.store', `returned no store for "${name}" (an object with increment, decrement and resetKey)`);
     }
