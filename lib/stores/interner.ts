@@ -21,10 +21,11 @@ export class Interner<T> {
       this.refs[known] = (this.refs[known] as number) + 1;
       return known;
     }
+    const value = make(key); // first: if it throws, nothing is half registered
     const id = this.free.pop() ?? this.values.length;
     this.ids.set(key, id);
     this.keys[id] = key;
-    this.values[id] = make(key);
+    this.values[id] = value;
     this.refs[id] = 1;
     return id;
   }

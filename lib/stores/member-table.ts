@@ -170,7 +170,15 @@ export class MemberTable {
 
   /** Stores a copy of `record` under `key`, replacing a member stored under it. */
   save(key: string, record: MemberInput): void {
+    // Everything that can throw on a malformed record runs before a slot is taken: a slot
+    // half written and never indexed would be lost, or indexed wrongly by the next rebuild.
     const hash = hashOf(key);
+    const familyHash = hashOf(record.familyId);
+    const createdAtMs = record.createdAt.getTime();
+    const expiresAtMs = record.expiresAt.getTime();
+    const consumedAtMs = record.consumedAt?.getTime();
+    const scopeJson = JSON.stringify(record.scope);
+    if (!Array.isArray(record.scope)) throw new TypeError('scope must be an array');
     const existing = this.findHashed(hash, key);
     if (existing !== NONE) this.remove(existing);
     // Before the new slot is written: a rebuild walks the written slots, and would index it twice.
@@ -182,7 +190,7 @@ export class MemberTable {
     let flags = 0;
     view.setUint8(at + O_STATE, IN_USE);
     view.setUint32(at + O_KEY_HASH, hash);
-    view.setUint32(at + O_FAMILY_HASH, hashOf(record.familyId));
+    view.setUint32(at + O_FAMILY_HASH, familyHash);
     view.setUint32(at + O_CLIENT, this.clients.ref(record.clientId, asIs));
     if (record.userId !== undefined) {
       flags |= F_USER;
@@ -192,12 +200,12 @@ export class MemberTable {
       flags |= F_REALM;
       view.setUint32(at + O_REALM, this.realms.ref(record.realm, asIs));
     }
-    view.setUint32(at + O_SCOPE, this.scopes.ref(JSON.stringify(record.scope), scopeOf));
-    view.setFloat64(at + O_CREATED, record.createdAt.getTime());
-    view.setFloat64(at + O_EXPIRES, record.expiresAt.getTime());
-    if (record.consumedAt !== undefined) {
+    view.setUint32(at + O_SCOPE, this.scopes.ref(scopeJson, scopeOf));
+    view.setFloat64(at + O_CREATED, createdAtMs);
+    view.setFloat64(at + O_EXPIRES, expiresAtMs);
+    if (consumedAtMs !== undefined) {
       flags |= F_CONSUMED;
-      view.setFloat64(at + O_CONSUMED, record.consumedAt.getTime());
+      view.setFloat64(at + O_CONSUMED, consumedAtMs);
     }
     this.writeString(slot, KEY, key);
     this.writeString(slot, FAMILY, record.familyId);

@@ -71,6 +71,25 @@ describe('MemberTable', () => {
     expect(held(table)).toEqual([0, 0, 0, 0, 0, 0]); // every interned value and side string released
   });
 
+  it('refuses a malformed record before taking a slot, and stays exact afterwards', () => {
+    const table = new MemberTable('code');
+    const bad: Partial<MemberInput>[] = [
+      { createdAt: 'yesterday' as unknown as Date },
+      { expiresAt: undefined as unknown as Date },
+      { consumedAt: 12 as unknown as Date },
+      { scope: undefined as unknown as string[] },
+      { scope: { read: true } as unknown as string[] },
+    ];
+    for (const extra of bad) expect(() => table.save('k', member({ redirectUri: 'https://app.example/cb', ...extra }))).toThrow(TypeError);
+    expect([table.size, table.familyCount]).toEqual([0, 0]);
+    expect(held(table)).toEqual([0, 0, 0, 0, 0, 0]);
+    // Enough saves to rebuild both indexes: a half-written slot would be indexed by a rebuild.
+    for (let i = 0; i < 2000; i++) table.save(`k-${i}`, member({ familyId: `f-${i}`, redirectUri: 'https://app.example/cb' }));
+    expect([table.size, table.familyCount]).toEqual([2000, 2000]);
+    for (let i = 0; i < 2000; i++) expect(table.removeFamily(`f-${i}`)).toBe(now + 60_000);
+    expect([table.size, table.familyCount]).toEqual([0, 0]);
+  });
+
   it('replaces a member saved again under its key, moving it to its new family', () => {
     const table = new MemberTable('refresh');
     table.save('r', member({ familyId: 'old', consumedAt: new Date(now) }));
