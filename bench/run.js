@@ -189,6 +189,9 @@ async function main() {
   );
   const startedAt = new Date();
   const machine = machineInfo();
+  // Read now, with the commit the servers' dist/ was built from: lib/ edited during a run
+  // must not be reported as what ran.
+  const versions = toolVersions();
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
 
   const results = [];
@@ -204,7 +207,7 @@ async function main() {
     minutes: Math.round(((Date.now() - startedAt.getTime()) / 60_000) * 10) / 10,
     smoke: options.smoke === true,
     machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
-    versions: toolVersions(),
+    versions,
     settings,
     servers,
     scenarios: scenarios.map(({ id, title, kind, ceiling, ceilingOnly }) => ({ id, title, kind, ceiling, ceilingOnly: ceilingOnly === true })),
