@@ -178,7 +178,9 @@ export class MemberTable {
     const expiresAtMs = record.expiresAt.getTime();
     const consumedAtMs = record.consumedAt?.getTime();
     const scopeJson = JSON.stringify(record.scope);
-    if (!Array.isArray(record.scope)) throw new TypeError('scope must be an array');
+    if (!Array.isArray(record.scope) || typeof scopeJson !== 'string') throw new TypeError('scope must be an array');
+    if (typeof key !== 'string' || typeof record.familyId !== 'string') throw new TypeError('the key and familyId must be strings');
+    if (this.isCode && record.codeChallenge !== undefined && typeof record.codeChallenge !== 'string') throw new TypeError('codeChallenge must be a string');
     const existing = this.findHashed(hash, key);
     if (existing !== NONE) this.remove(existing);
     // Before the new slot is written: a rebuild walks the written slots, and would index it twice.

@@ -79,8 +79,13 @@ describe('MemberTable', () => {
       { consumedAt: 12 as unknown as Date },
       { scope: undefined as unknown as string[] },
       { scope: { read: true } as unknown as string[] },
+      { scope: Object.assign(['read'], { toJSON: () => undefined }) },
+      { codeChallenge: null as unknown as string },
+      { codeChallenge: ['x'] as unknown as string },
+      { familyId: 7 as unknown as string },
     ];
     for (const extra of bad) expect(() => table.save('k', member({ redirectUri: 'https://app.example/cb', ...extra }))).toThrow(TypeError);
+    expect(() => table.save(42 as unknown as string, member({ redirectUri: 'https://app.example/cb' }))).toThrow(TypeError);
     expect([table.size, table.familyCount]).toEqual([0, 0]);
     expect(held(table)).toEqual([0, 0, 0, 0, 0, 0]);
     // Enough saves to rebuild both indexes: a half-written slot would be indexed by a rebuild.
