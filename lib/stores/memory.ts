@@ -153,10 +153,10 @@ class MemoryUserStore implements UserStore {
 }
 
 /**
- * The in-memory token store. Family members live in a `MemberTable`, outside the JavaScript
- * heap (docs/adr/0019-memory-store-off-heap.md), and are handed out as fresh records, so a
- * caller mutating a record it got back cannot change what is stored; the rest are cloned in
- * and out.
+ * The in-memory token store. Family members live in `MemberTable`s, one per kind, outside
+ * the JavaScript heap (docs/adr/0019-memory-store-off-heap.md), and are handed out as fresh
+ * records, so a caller mutating a record it got back cannot change what is stored; the rest
+ * are cloned in and out.
  */
 export class MemoryTokenStore implements TokenStore {
   /** One table per kind: a code's slot is larger (PKCE challenge, redirect URI). */
