@@ -1,4 +1,5 @@
 import { Interner } from './interner';
+import { EMPTY, hashOf, SlotIndex, TOMBSTONE } from './slot-index';
 import type { AccessTokenRecord, AuthorizationCodeRecord, FamilyMember, RefreshTokenRecord } from './types';
 
 /**
@@ -66,8 +67,6 @@ const F_CHALLENGE = 8;
 const F_S256 = 16;
 const F_PLAIN = 32;
 
-const EMPTY = -1;
-const TOMBSTONE = -2;
 const NONE = -1;
 /** What `find` returns for a member that is not stored. */
 export const NOT_FOUND = NONE;
@@ -75,59 +74,6 @@ export const NOT_FOUND = NONE;
 const asIs = (text: string): string => text;
 /** A scope is interned under its JSON, which is exact whatever its tokens hold. */
 const scopeOf = (json: string): readonly string[] => Object.freeze(JSON.parse(json) as string[]);
-
-/** FNV-1a over UTF-16 code units. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** An open-addressing table of slot numbers (linear probing; EMPTY and TOMBSTONE entries). */
-class SlotIndex {
-  entries = new Int32Array(1024).fill(EMPTY);
-  /** Live entries. */
-  live = 0;
-  /** Live entries and tombstones: what makes probe sequences long. */
-  used = 0;
-
-  /** Whether one more entry needs a `rebuild` first (it would fill over half the table). */
-  get full(): boolean {
-    return (this.used + 1) * 2 > this.entries.length;
-  }
-
-  /** Rebuilt from the live entries: twice the size if they fill over a quarter, else the same size without tombstones. */
-  rebuild(slots: Iterable<[hash: number, slot: number]>): void {
-    const capacity = (this.live + 1) * 4 > this.entries.length ? this.entries.length * 2 : this.entries.length;
-    this.entries = new Int32Array(capacity).fill(EMPTY);
-    this.live = 0;
-    this.used = 0;
-    for (const [hash, slot] of slots) this.add(hash, slot);
-  }
-
-  /** Adds an entry; the caller has rebuilt the table if it was `full`. */
-  add(hash: number, slot: number): void {
-    const mask = this.entries.length - 1;
-    let i = hash & mask;
-    while (this.entries[i] !== EMPTY && this.entries[i] !== TOMBSTONE) i = (i + 1) & mask;
-    if (this.entries[i] === EMPTY) this.used++;
-    this.entries[i] = slot;
-    this.live++;
-  }
-
-  /** The position of the entry holding `slot`, which must be in the table under `hash`. */
-  positionOf(hash: number, slot: number): number {
-    const mask = this.entries.length - 1;
-    let i = hash & mask;
-    while (this.entries[i] !== slot) i = (i + 1) & mask;
-    return i;
-  }
-
-  remove(position: number): void {
-    this.entries[position] = TOMBSTONE;
-    this.live--;
-  }
-}
 
 export class MemberTable {
   private readonly isCode: boolean;
@@ -148,7 +94,7 @@ export class MemberTable {
   private readonly scopes = new Interner<readonly string[]>();
   private readonly redirects = new Interner<string>();
 
-  constructor(readonly kind: MemberKind) {
+  constructor(kind: MemberKind) {
     this.isCode = kind === 'code';
     this.slotBytes = this.isCode ? CODE_SLOT_BYTES : SLOT_BYTES;
   }
@@ -256,14 +202,6 @@ export class MemberTable {
     return true;
   }
 
-  familyOf(slot: number): string {
-    return this.readString(slot, FAMILY);
-  }
-
-  expiresAtMs(slot: number): number {
-    return this.viewOf(slot).getFloat64(this.offsetOf(slot) + O_EXPIRES);
-  }
-
   accessRecord(slot: number, id: string): AccessTokenRecord {
     return this.fill(slot, { id });
   }
@@ -292,7 +230,7 @@ export class MemberTable {
     let slot = this.newestOf(familyId);
     while (slot !== NONE) {
       const older = this.viewOf(slot).getInt32(this.offsetOf(slot) + O_OLDER);
-      latest = Math.max(latest, this.expiresAtMs(slot));
+      latest = Math.max(latest, this.viewOf(slot).getFloat64(this.offsetOf(slot) + O_EXPIRES));
       this.remove(slot);
       slot = older;
     }
