@@ -1,11 +1,11 @@
-import type { Request, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ConfigurationError, InsufficientScopeError, InvalidRequestError, type OAuthError } from '../errors';
 import type { Emit } from '../events';
 import type { Logger } from '../internal/logger';
 import { readCookie } from '../interaction/cookies';
 import { logServerError, toOAuthError } from '../router/error-handler';
 import { isScopeToken } from '../tokens/scope';
-import type { VerifyOptions } from '../tokens/access-token-verifier';
+import type { AccessTokenVerifier, VerifyOptions } from '../tokens/access-token-verifier';
 import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import type { AccessTokenContext } from './access-token-context';
 import { sendBearerChallenge } from './challenge';
@@ -31,11 +31,11 @@ export interface RequireTokenOptions {
   realm?: string;
 }
 
-type Verify = (token: string, options: VerifyOptions) => Promise<AccessTokenContext>;
-
 const KNOWN = ['scope', 'audience', 'checkRevocation', 'allowBodyToken', 'allowQueryToken', 'cookie', 'realm'];
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** The Authorization scheme (RFC 6750 §2.1; schemes are case-insensitive, RFC 9110 §11.1). */
+const BEARER = /^bearer(\s|$)/i;
 
 /**
  * Builds `requireToken(options)`: RFC 6750 bearer-token middleware.
@@ -48,7 +48,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * the same token for every header we accept (docs/adr/0017-passport-off-the-hot-paths.md).
  */
 export function createRequireToken(deps: {
-  verify: Verify;
+  verify: AccessTokenVerifier;
   issuer: string;
   logger: Logger;
   canCheckRevocation: boolean;
@@ -63,34 +63,49 @@ export function createRequireToken(deps: {
     if (config.audience !== undefined) verifyOptions.audience = config.audience;
     const required = config.scope === undefined ? [] : ([] as string[]).concat(config.scope);
 
+    // Only the Authorization header may carry the token (the default): the hot path applies.
+    const headerOnly = config.allowBodyToken !== true && config.allowQueryToken !== true && !config.cookie;
+
+    const challenge = (res: Response, error?: OAuthError) => {
+      deps.observe?.(error ? error.code : 'no_token');
+      sendBearerChallenge(res, realm, error);
+    };
+    const accept = (req: Request, res: Response, next: NextFunction, ctx: AccessTokenContext) => {
+      for (const scope of required) {
+        if (!ctx.scopes.includes(scope)) return challenge(res, new InsufficientScopeError(required));
+      }
+      deps.observe?.('success', ctx.clientId);
+      req.oauth = ctx;
+      // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
+      if (config.allowQueryToken === true && req.headers.authorization === undefined && hasQueryToken(req)) {
+        res.setHeader('Cache-Control', 'private');
+      }
+      next();
+    };
+
     return (req, res, next) => {
-      const challenge = (error?: OAuthError) => {
-        deps.observe?.(error ? error.code : 'no_token');
-        sendBearerChallenge(res, realm, error);
-      };
+      // A token verified before, in the header: answered at once, without the b64token test
+      // (a token equal to one that passed the full check has its form) or a promise.
+      if (headerOnly) {
+        const header = req.headers.authorization;
+        if (header !== undefined && BEARER.test(header)) {
+          const ctx = deps.verify.cached(header.slice(6).trim(), verifyOptions);
+          if (ctx !== undefined) return accept(req, res, next, ctx);
+        }
+      }
       let token: string | undefined;
       try {
         token = extractToken(req, config);
       } catch (err) {
-        return challenge(err as OAuthError);
+        return challenge(res, err as OAuthError);
       }
-      if (token === undefined) return challenge();
+      if (token === undefined) return challenge(res);
       deps.verify(token, verifyOptions).then(
-        (ctx) => {
-          const missing = required.filter((s) => !ctx.scopes.includes(s));
-          if (missing.length > 0) return challenge(new InsufficientScopeError(required));
-          deps.observe?.('success', ctx.clientId);
-          req.oauth = ctx;
-          // RFC 6750 §2.3: a response to a request with the token in its URI must not be shared.
-          if (config.allowQueryToken === true && req.headers.authorization === undefined && hasQueryToken(req)) {
-            res.setHeader('Cache-Control', 'private');
-          }
-          next();
-        },
+        (ctx) => accept(req, res, next, ctx),
         (err: unknown) => {
           const error = toOAuthError(err);
           logServerError(deps.logger, error, req, deps.emit);
-          challenge(error);
+          challenge(res, error);
         },
       );
     };
@@ -105,7 +120,7 @@ function hasQueryToken(req: Request): boolean {
 export function extractToken(req: Request, options: RequireTokenOptions): string | undefined {
   const found: string[] = [];
   const header = req.headers.authorization;
-  if (header !== undefined && /^bearer(\s|$)/i.test(header)) found.push(bearerValue(header.slice(6).trim()));
+  if (header !== undefined && BEARER.test(header)) found.push(bearerValue(header.slice(6).trim()));
   if (options.allowBodyToken && req.method !== 'GET' && req.is('application/x-www-form-urlencoded')) {
     const body = req.body as Record<string, unknown> | undefined;
     if (body && body.access_token !== undefined) {

@@ -6,7 +6,7 @@ import { isGrantAllowed } from './grant-status';
 import { verifyJwsSignature } from './jws';
 import type { VerificationKey } from './keys';
 import { hashToken } from './secrets';
-import { VerifiedTokens } from './verified-tokens';
+import { arrayClaims, copyClaims, VerifiedTokens } from './verified-tokens';
 
 /** Finds the key a token names; `undefined` if there is none (after a refresh, for remote sets). */
 export type KeyLookup = (kid: string) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
@@ -35,15 +35,28 @@ const AT_JWT = /^(application\/)?at\+jwt$/i;
 /** Seconds of clock skew allowed on `exp` and `nbf`. */
 const CLOCK_TOLERANCE = 5;
 
+/** Verifies access tokens; `cached` is its synchronous answer for tokens seen before. */
+export interface AccessTokenVerifier {
+  (token: string, options?: VerifyOptions): Promise<AccessTokenContext>;
+  /**
+   * The context of a JWT that passed the full check before (same key, same text), when its
+   * time, issuer and audience claims still hold, without a promise or a parse: the hot path of
+   * every bearer request. `undefined` when anything is otherwise (not seen, a revocation check
+   * asked for, a key that is looked up asynchronously or was replaced, a claim that fails):
+   * then the promise of the call decides, and words any error.
+   */
+  cached(token: string, options: VerifyOptions): AccessTokenContext | undefined;
+}
+
 /**
  * Verifies an access token for a resource. JWTs: our key for the header's `kid`, its one
  * algorithm (so `alg: none` and HS/RS confusion fail), `typ: at+jwt`, `iss`, `aud`, `exp`,
  * `nbf`, and the RFC 9068 claims. Opaque tokens: a store lookup by hash. Every failure is an
  * InvalidTokenError that says what was wrong.
  */
-export function createAccessTokenVerifier(config: VerifierConfig) {
+export function createAccessTokenVerifier(config: VerifierConfig): AccessTokenVerifier {
   const verified = new VerifiedTokens();
-  return async (token: string, options: VerifyOptions = {}): Promise<AccessTokenContext> => {
+  const verify = async (token: string, options: VerifyOptions = {}): Promise<AccessTokenContext> => {
     if (!JWT_SHAPE.test(token)) return verifyOpaque(config, token, options);
     const context = await verifyJwt(config, token, options.audience, verified);
     if (options.checkRevocation) {
@@ -54,12 +67,35 @@ export function createAccessTokenVerifier(config: VerifierConfig) {
     }
     return context;
   };
+  const cached = (token: string, options: VerifyOptions): AccessTokenContext | undefined => {
+    if (options.checkRevocation) return undefined;
+    const hit = verified.get(token);
+    // A key set that answers with a promise (a remote JWKS) is never equal to the entry's key.
+    if (hit === undefined || config.keys(hit.kid) !== hit.key || !claimsHold(hit.claims, config.issuer, options.audience)) return undefined;
+    return contextOf(hit.claims, copyClaims(hit));
+  };
+  return Object.assign(verify, { cached });
 }
 
 async function verifyJwt(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens): Promise<AccessTokenContext> {
-  const claims = (await claimsOfVerified(config, token, audience, verified)) ?? (await claimsOf(config, token, audience, verified));
-  const { sub, client_id: clientId, jti, exp, scope } = claims;
-  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof claims.iat !== 'number') {
+  // Seen before: only the claims that move with time or differ per route are checked again.
+  const hit = verified.get(token);
+  if (hit !== undefined) {
+    if ((await config.keys(hit.kid)) !== hit.key) verified.delete(token); // the key was rotated out or replaced
+    else if (claimsHold(hit.claims, config.issuer, audience)) return contextOf(hit.claims, copyClaims(hit));
+  }
+  const checked = await claimsOf(config, token, audience);
+  if (checked.payload === undefined) return contextOf(checked.claims, checked.claims);
+  const entry = { token, kid: checked.kid, key: checked.key, claims: checked.claims, payload: checked.payload, arrays: arrayClaims(checked.claims) };
+  const context = contextOf(entry.claims, copyClaims(entry));
+  verified.add(entry); // only once the required claims are there too
+  return context;
+}
+
+/** The request's view of verified claims; `claims` is the copy the request may keep. */
+function contextOf(verifiedClaims: Readonly<Record<string, unknown>>, claims: Record<string, unknown>): AccessTokenContext {
+  const { sub, client_id: clientId, jti, exp, scope } = verifiedClaims;
+  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || typeof verifiedClaims.iat !== 'number') {
     throw new InvalidTokenError('The access token lacks required claims (RFC 9068 section 2.2)');
   }
   const context: AccessTokenContext = {
@@ -75,22 +111,14 @@ async function verifyJwt(config: VerifierConfig, token: string, audience: string
 }
 
 /**
- * A token whose signature was checked before, still with the key its `kid` names: only its
- * claims are checked again (`exp` and `nbf` move with time, `aud` differs per route).
- * `undefined` sends it through the full check.
+ * The full check: header, key, signature and claims. `payload` (the decoded JSON text) is
+ * there when node:crypto decided (the token may be remembered); jsonwebtoken's claims have none.
  */
-async function claimsOfVerified(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens) {
-  const hit = verified.get(token);
-  if (!hit) return undefined;
-  if ((await config.keys(hit.kid)) !== hit.key) {
-    verified.delete(token); // the key was rotated out or replaced: check from scratch
-    return undefined;
-  }
-  return checkedClaims(hit.payload, config.issuer, audience);
-}
-
-/** The full check: header, key, signature and claims. */
-async function claimsOf(config: VerifierConfig, token: string, audience: string | undefined, verified: VerifiedTokens): Promise<Record<string, unknown>> {
+async function claimsOf(
+  config: VerifierConfig,
+  token: string,
+  audience: string | undefined,
+): Promise<{ claims: Record<string, unknown>; payload?: string; kid: string; key: VerificationKey }> {
   const [encodedHeader, encodedPayload, signature] = token.split('.') as [string, string, string];
   let headerText: string;
   let header: { alg?: unknown; kid?: unknown; typ?: unknown };
@@ -105,14 +133,14 @@ async function claimsOf(config: VerifierConfig, token: string, audience: string 
     throw new InvalidTokenError('The access token is not of type at+jwt (RFC 9068)');
   }
   if (typeof header.kid !== 'string') throw new InvalidTokenError('The access token names no key (kid)');
-  const key = await config.keys(header.kid);
+  const kid = header.kid;
+  const key = await config.keys(kid);
   if (!key) throw new InvalidTokenError('The access token was signed with an unknown key');
   // Pinned: the key decides the algorithm, never the token.
   if (header.alg !== key.alg) throw new InvalidTokenError('The access token uses the wrong algorithm for its key');
   const fast = ASCII.test(headerText) ? acceptedClaims(key, encodedHeader, encodedPayload, signature, config.issuer, audience) : undefined;
-  if (!fast) return jsonwebtokenClaims(token, key, config.issuer, audience);
-  verified.add(token, { kid: header.kid, key, payload: fast.payload });
-  return fast.claims;
+  if (!fast) return { claims: jsonwebtokenClaims(token, key, config.issuer, audience), kid, key };
+  return { ...fast, kid, key };
 }
 
 async function verifyOpaque(config: VerifierConfig, token: string, options: VerifyOptions): Promise<AccessTokenContext> {
@@ -177,16 +205,20 @@ function checkedClaims(payload: string, issuer: string, audience: string | undef
   try {
     const claims: unknown = JSON.parse(payload);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
-    const { nbf, exp, aud, iss } = claims as Record<string, unknown>;
-    const now = Math.floor(Date.now() / 1000);
-    if (nbf !== undefined && !(typeof nbf === 'number' && nbf <= now + CLOCK_TOLERANCE)) return undefined;
-    if (exp !== undefined && !(typeof exp === 'number' && now < exp + CLOCK_TOLERANCE)) return undefined;
-    if (audience !== undefined && !(Array.isArray(aud) ? aud : [aud]).includes(audience)) return undefined;
-    if (iss !== issuer) return undefined;
-    return claims as Record<string, unknown>;
+    return claimsHold(claims as Record<string, unknown>, issuer, audience) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** jsonwebtoken's `nbf`, `exp` (with the tolerance), `aud` and `iss` rules, now. */
+function claimsHold(claims: Readonly<Record<string, unknown>>, issuer: string, audience: string | undefined): boolean {
+  const { nbf, exp, aud, iss } = claims;
+  const now = Math.floor(Date.now() / 1000);
+  if (nbf !== undefined && !(typeof nbf === 'number' && nbf <= now + CLOCK_TOLERANCE)) return false;
+  if (exp !== undefined && !(typeof exp === 'number' && now < exp + CLOCK_TOLERANCE)) return false;
+  if (audience !== undefined && !(Array.isArray(aud) ? aud : [aud]).includes(audience)) return false;
+  return iss === issuer;
 }
 
 /** jsonwebtoken's verdict: the claims, or an InvalidTokenError saying what was wrong. */

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createOAuthServer } from '../../lib';
 import { createAccessTokenVerifier } from '../../lib/tokens/access-token-verifier';
 import { createKeySet } from '../../lib/tokens/keys';
+import { VerifiedTokens } from '../../lib/tokens/verified-tokens';
 import { ISSUER, JWT_SECRET, seedStores } from '../helpers/fixtures';
 import { claims, invalidToken, now } from './helpers';
 
@@ -24,6 +25,14 @@ app.get('/api', oauth.requireToken(), (req, res) => {
   res.json(seen);
 });
 app.get('/api/audience', oauth.requireToken({ audience: 'https://api.example.test' }), (_req, res) => res.json({ ok: true }));
+app.get('/api/query', oauth.requireToken({ allowQueryToken: true }), (_req, res) => res.json({ ok: true }));
+app.get('/api/claims', oauth.requireToken(), (req, res) => {
+  res.json(req.oauth?.claims);
+  // Arrays and nested objects of the claims are the handler's own too.
+  const claims = req.oauth?.claims as { aud: string[]; cnf?: { jkt: string } };
+  claims.aud.push('https://elsewhere.example.test');
+  if (claims.cnf) claims.cnf.jkt = 'changed';
+});
 const get = (token: string, path = '/api') => request(app).get(path).set('Authorization', `Bearer ${token}`);
 
 async function expectInvalid(token: string, description: string, path = '/api') {
@@ -86,5 +95,67 @@ describe('bearer tokens seen before', () => {
     const forged = sign(claims(), 'a-forger-secret-that-is-at-least-32-bytes');
     await expectInvalid(forged, 'The access token signature is invalid');
     await expectInvalid(forged, 'The access token signature is invalid');
+  });
+
+  it.each([
+    ['array claims', { aud: [ISSUER, 'https://api.example.test'] }],
+    ['array and nested claims', { aud: [ISSUER, 'https://api.example.test'], cnf: { jkt: 'thumbprint' } }],
+  ])('give every request its own copy of %s (the copy is not the remembered one)', async (_name, extra) => {
+    const token = sign(claims(extra));
+    for (let i = 0; i < 3; i++) {
+      const res = await get(token, '/api/claims');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: JSON.parse(JSON.stringify(jwt.decode(token))) });
+    }
+  });
+
+  it('are still refused when sent two ways at once (RFC 6750 section 2), though seen before', async () => {
+    const token = sign(claims());
+    expect((await get(token, '/api/query')).status).toBe(200);
+    const res = await request(app).get('/api/query').query({ access_token: token }).set('Authorization', `Bearer ${token}`);
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'Send the access token one way only (RFC 6750 section 2)' },
+    });
+  });
+
+  it('are answered synchronously, without a promise: next() runs before the middleware returns', async () => {
+    const token = sign(claims({ jti: 'never-sent-before' }));
+    const middleware = oauth.requireToken();
+    const call = () => {
+      const next = jest.fn();
+      const req = { headers: { authorization: `Bearer ${token}` }, method: 'GET' } as unknown as express.Request;
+      middleware(req, {} as express.Response, next);
+      return { next, req };
+    };
+    const first = call();
+    expect(first.next).not.toHaveBeenCalled(); // the first time, the full check is asynchronous
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first.next).toHaveBeenCalledWith();
+    const again = call();
+    expect(again.next).toHaveBeenCalledWith();
+    expect(again.req.oauth).toEqual({ ...first.req.oauth, claims: first.req.oauth?.claims });
+    expect(again.req.oauth?.claims).not.toBe(first.req.oauth?.claims);
+  });
+});
+
+describe('the verified-token memory', () => {
+  const key = createKeySet({ secret: JWT_SECRET, kid: 'hs-1' }).active;
+  const entry = (token: string) => ({ token, kid: 'hs-1', key, claims: {}, payload: '{}', arrays: [] });
+  const token = `${'a'.repeat(60)}.${'b'.repeat(100)}.${'c'.repeat(43)}`;
+  const sameTail = `x${token.slice(1)}`;
+
+  it('takes a token with the same last 32 characters but other text for a miss, and does not drop the remembered one for it', () => {
+    const memory = new VerifiedTokens();
+    memory.add(entry(token));
+    expect(memory.get(sameTail)).toBeUndefined();
+    memory.delete(sameTail);
+    expect(memory.get(token)?.token).toBe(token);
+  });
+
+  it('keeps at most max tokens, dropping the oldest first', () => {
+    const memory = new VerifiedTokens(2);
+    const tokens = ['1', '2', '3'].map((d) => `${token}${d.repeat(32)}`);
+    for (const t of tokens) memory.add(entry(t));
+    expect(tokens.map((t) => memory.get(t) !== undefined)).toEqual([false, true, true]);
   });
 });
