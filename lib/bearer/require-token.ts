@@ -87,11 +87,9 @@ export function createRequireToken(deps: {
       // A token verified before, in the header: answered at once, without the b64token test
       // (a token equal to one that passed the full check has its form) or a promise.
       if (headerOnly) {
-        const header = req.headers.authorization;
-        if (header !== undefined && BEARER.test(header)) {
-          const ctx = deps.verify.cached(header.slice(6).trim(), verifyOptions);
-          if (ctx !== undefined) return accept(req, res, next, ctx);
-        }
+        const raw = headerToken(req);
+        const ctx = raw === undefined ? undefined : deps.verify.cached(raw, verifyOptions);
+        if (ctx !== undefined) return accept(req, res, next, ctx);
       }
       let token: string | undefined;
       try {
@@ -112,6 +110,12 @@ export function createRequireToken(deps: {
   };
 }
 
+/** What follows `Bearer` in the Authorization header, not yet checked for form; `undefined` without one. */
+function headerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  return header !== undefined && BEARER.test(header) ? header.slice(6).trim() : undefined;
+}
+
 function hasQueryToken(req: Request): boolean {
   return new URLSearchParams(req.originalUrl.split('?')[1] ?? '').has('access_token');
 }
@@ -119,8 +123,8 @@ function hasQueryToken(req: Request): boolean {
 /** The one token the request carries, from the places allowed; two places is invalid_request (RFC 6750 §2). Exported for the parity test. */
 export function extractToken(req: Request, options: RequireTokenOptions): string | undefined {
   const found: string[] = [];
-  const header = req.headers.authorization;
-  if (header !== undefined && BEARER.test(header)) found.push(bearerValue(header.slice(6).trim()));
+  const fromHeader = headerToken(req);
+  if (fromHeader !== undefined) found.push(bearerValue(fromHeader));
   if (options.allowBodyToken && req.method !== 'GET' && req.is('application/x-www-form-urlencoded')) {
     const body = req.body as Record<string, unknown> | undefined;
     if (body && body.access_token !== undefined) {
