@@ -1,4 +1,5 @@
-import { createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import { type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
+import { createHmacSha256 } from './hmac-sha256';
 import type { SigningAlgorithm } from './keys';
 
 /**
@@ -56,8 +57,16 @@ export function verifyJwsSignature(alg: SigningAlgorithm, key: KeyObject, input:
   return verify('sha256', Buffer.from(input), signatureKey(alg, key), Buffer.from(signature, 'base64url'));
 }
 
+/** One HMAC function per key: it pads the key once (lib/tokens/hmac-sha256.ts). */
+const hmacs = new WeakMap<KeyObject, (input: string) => string>();
+
 function hmac(key: KeyObject): (input: string) => string {
-  return (input) => createHmac('sha256', key).update(input).digest('base64url');
+  let mac = hmacs.get(key);
+  if (!mac) {
+    mac = createHmacSha256(key);
+    hmacs.set(key, mac);
+  }
+  return mac;
 }
 
 function signatureKey(alg: SigningAlgorithm, key: KeyObject) {

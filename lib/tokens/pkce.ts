@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Base64url } from '../internal/sha256';
 
 /** RFC 7636 §4.1/§4.2: 43-128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~". */
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -16,7 +17,8 @@ export function isPkceValue(value: unknown): value is string {
  */
 export function verifyPkce(verifier: string, challenge: string, method: PkceMethod): boolean {
   if (!isPkceValue(verifier)) return false;
-  const derived = method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
+  // The verifier is ASCII (checked above), so its UTF-8 bytes are its ASCII bytes.
+  const derived = method === 'S256' ? sha256Base64url(verifier) : verifier;
   const a = Buffer.from(derived, 'ascii');
   const b = Buffer.from(challenge, 'ascii');
   return a.length === b.length && timingSafeEqual(a, b);

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Base64url, sha256Bytes } from '../internal/sha256';
 import { randomBase64url } from '../internal/random-pool';
 
 const PREFIX = 'sha256:';
@@ -10,7 +11,7 @@ export function randomToken(): string {
 
 /** SHA-256 of a code or token, base64url: the only form in which one is handed to a store. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return sha256Base64url(token);
 }
 
 /**
@@ -42,7 +43,7 @@ export function hashClientSecret(secret: string): string {
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new TypeError('hashClientSecret: secret must be a non-empty string');
   }
-  return PREFIX + createHash('sha256').update(secret, 'utf8').digest('base64url');
+  return PREFIX + sha256Base64url(secret);
 }
 
 /** Whether a string has the form `hashClientSecret()` produces. */
@@ -57,6 +58,6 @@ export function isClientSecretHash(value: unknown): value is string {
 export function verifyClientSecret(secret: string, storedHash: string): boolean {
   if (!isClientSecretHash(storedHash)) return false;
   const expected = Buffer.from(storedHash.slice(PREFIX.length), 'base64url');
-  const actual = createHash('sha256').update(secret, 'utf8').digest();
+  const actual = sha256Bytes(secret);
   return timingSafeEqual(actual, expected);
 }
