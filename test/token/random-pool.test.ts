@@ -37,13 +37,17 @@ describe('randomBase64url', () => {
     expect(collisions).toBe(0);
   });
 
-  it('spreads bits evenly (each bit set in 50% +- 4% of 4000 ids: 5 standard deviations)', () => {
+  // 6 standard deviations (one is 0.79% at 4000 ids): a sound generator fails this about once
+  // in 2 million runs of 256 checks (128 bits, both Express projects). At 5 (4%) it was about
+  // once in 9,000, and CI met one at 5.2 (4.1%). 1,500 simulated runs of the real pool put the
+  // worst bit of a run at 2.8 standard deviations (median) and 4.6 (max).
+  it('spreads bits evenly (each bit set in 50% +- 4.75% of 4000 ids: 6 standard deviations)', () => {
     const counts = new Array<number>(128).fill(0);
     for (let i = 0; i < 4000; i++) {
       const bytes = Buffer.from(newId(), 'base64url');
       for (let bit = 0; bit < 128; bit++) if ((bytes[bit >> 3] as number) & (1 << (bit & 7))) counts[bit] = (counts[bit] as number) + 1;
     }
-    for (const c of counts) expect(Math.abs(c / 4000 - 0.5)).toBeLessThan(0.04);
+    for (const c of counts) expect(Math.abs(c / 4000 - 0.5)).toBeLessThan(0.0475);
   });
 
   it('refuses more bytes than the pool holds', () => {
