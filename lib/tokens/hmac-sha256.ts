@@ -20,7 +20,7 @@ const DIGEST = 32;
  * code is handed uninitialised), so the padded key never leaves them. Reusing them is safe
  * because `crypto.hash()` is synchronous. The text is hashed as UTF-8, as `createHmac().update()`
  * hashes a string, so both give the same MAC for every input
- * (test/token/hmac-sha256.test.ts compares them).
+ * (test/token/one-shot-digests.test.ts compares them).
  */
 export function createHmacSha256(key: KeyObject): (text: string) => string {
   if (!hasOneShotSha256) return (text) => createHmac('sha256', key).update(text).digest('base64url');
@@ -34,6 +34,8 @@ export function createHmacSha256(key: KeyObject): (text: string) => string {
     inner[i] = byte ^ 0x36;
     outer[i] = byte ^ 0x5c;
   }
+  // A fresh copy (export() and the hash both allocate): only the pads need to keep the key.
+  secret.fill(0);
   return (text) => {
     const length = Buffer.byteLength(text, 'utf8');
     if (BLOCK + length > inner.length) {
