@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64url } from '../internal/sha256';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Store } from 'express-rate-limit';
 import { ConfigurationError, RateLimitedError, TemporarilyUnavailableError } from '../errors';
@@ -153,7 +153,5 @@ export function createRateLimits(
  * shared store holds no usernames.
  */
 function usernameKey(username: string, realm: string | undefined): string {
-  return createHash('sha256')
-    .update(`${realm ?? ''}\u0000${username.normalize('NFKC').toLowerCase()}`)
-    .digest('base64url');
+  return sha256Base64url(`${realm ?? ''}\u0000${username.normalize('NFKC').toLowerCase()}`);
 }

@@ -29,17 +29,9 @@ export async function findClientGroup(clients: ClientStore, client: ClientRecord
  *
  * Costs nothing for a client without a group, and one `findGroup` read for one with a group.
  */
-export function clientRefusal(clients: ClientStore, client: ClientRecord): Promise<string | undefined> {
-  if (client.disabled) return Promise.resolve('The client is disabled');
-  // Most clients have no group: the answer is known without a store read.
-  if (client.group === undefined) return NO_REFUSAL;
-  return groupRefusal(clients, client, client.group);
-}
-
-/** Settled once and shared: the common answer allocates no promise per request. */
-const NO_REFUSAL: Promise<undefined> = Promise.resolve(undefined);
-
-async function groupRefusal(clients: ClientStore, client: ClientRecord, groupId: string): Promise<string | undefined> {
+export async function clientRefusal(clients: ClientStore, client: ClientRecord): Promise<string | undefined> {
+  if (client.disabled) return 'The client is disabled';
+  if (client.group === undefined) return undefined;
   if (typeof clients.findGroup !== 'function') {
     warnOnce(
       'EOP_NO_FIND_GROUP',
@@ -47,7 +39,7 @@ async function groupRefusal(clients: ClientStore, client: ClientRecord, groupId:
     );
     return "The client's group cannot be found";
   }
-  const group = await clients.findGroup(groupId);
+  const group = await clients.findGroup(client.group);
   if (!group) return "The client's group cannot be found";
   groups.set(client, group);
   if (group.disabled) return "The client's group is disabled";

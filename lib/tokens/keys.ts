@@ -1,4 +1,5 @@
-import { createHash, createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { sha256Base64url, sha256Bytes } from '../internal/sha256';
 import { ConfigurationError } from '../errors';
 import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import type { SigningOptions } from '../options';
@@ -90,7 +91,7 @@ function importSecret(secret: unknown, path: string, kid?: string): Verification
     throw new ConfigurationError(path, 'must be at least 32 bytes (256 bits) for HS256');
   }
   // A digest of a digest: stable across restarts, reveals nothing usable about the secret.
-  const derivedKid = createHash('sha256').update(createHash('sha256').update(secret).digest()).digest('base64url').slice(0, 16);
+  const derivedKid = sha256Base64url(sha256Bytes(secret)).slice(0, 16);
   const key = createSecretKey(secret);
   return { kid: kid ?? derivedKid, alg: 'HS256', verifyKey: key, signingKey: key };
 }

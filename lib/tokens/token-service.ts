@@ -93,9 +93,7 @@ export class TokenService {
         jti: id,
       };
       if (scope.length > 0) claims.scope = formatScope(scope);
-      // HS256 signs at once: awaiting a string would still cost a turn of the microtask queue.
-      const signed = keys.sign(claims);
-      accessToken = typeof signed === 'string' ? signed : await signed;
+      accessToken = await keys.sign(claims);
     }
     // A new family is named after its first access token's id (random already): one random id
     // and one stored string fewer per grant. Most families (every client_credentials grant)
@@ -121,8 +119,7 @@ export class TokenService {
         }),
       );
     }
-    // One save (every grant without a refresh token) is awaited as it is: Promise.all would add a promise and a turn.
-    await (saves.length === 1 ? saves[0] : Promise.all(saves));
+    await Promise.all(saves);
     const issued = { accessToken, refreshToken, expiresIn, scope, familyId };
     if (!request.announceLater) this.announce(request, issued);
     return issued;

@@ -41,6 +41,15 @@ describe('RFC 9068 §2.1 access tokens signed with asymmetric keys', () => {
     expect(decodeJwt(token).payload.aud).toEqual(['https://api.example.test', 'https://other.example.test']);
   });
 
+  it('derives an HS256 kid from the secret alone, the same in every process (tokens outlive restarts)', async () => {
+    // SHA-256 of SHA-256 of the secret, base64url, first 16 characters: pinned, so a change of
+    // hashing code (ADR 0021) cannot orphan the tokens a running deployment has issued.
+    const first = await issue({ secret: Buffer.alloc(32, 7) });
+    const second = await issue({ secret: Buffer.alloc(32, 7) });
+    expect(decodeJwt(first).header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: '62C97gVZZzQzWpN4' });
+    expect(decodeJwt(second).header.kid).toBe('62C97gVZZzQzWpN4');
+  });
+
   it('uses the server-wide lifetime option', async () => {
     const app = express().use(createOAuthServer({ issuer: ISSUER, stores: seedStores(), signing: { keys: [ec] }, accessTokenLifetime: 300 }).router);
     const res = await request(app).post('/oauth2/token').set('Authorization', basic(CONFIDENTIAL.id, CONFIDENTIAL.secret)).type('form').send({ grant_type: 'client_credentials' });
