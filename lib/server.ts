@@ -157,13 +157,16 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   });
   // First, so that the latency covers everything the router does.
   if (metrics) router.use(metrics.requestObserver);
-  // Every path we serve is under basePath or /.well-known/; anything else skips the router.
-  guardRouter(router, [`${config.basePath}/`, '/.well-known/']);
   const tokenPath = `${config.basePath}/token`;
   const authenticateClient = createClientAuthenticator(config.stores.clients, realm, emit);
   const errorHandler = createErrorHandler({ logger: config.logger, realm, emit });
   const limits = createRateLimits(config.rateLimits, { logger: config.logger, emit, clients: config.stores.clients, timeoutMs: config.storeTimeoutMs });
-  mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler, limits });
+  const token = mountTokenEndpoint(router, { path: tokenPath, oauth2, authenticateClient, clientProperty: CLIENT_PROPERTY, errorHandler, limits });
+  // Every path we serve is under basePath or /.well-known/; anything else skips the router.
+  // A token request for exactly the token path goes straight to its steps (after the metrics
+  // observer, which is otherwise the router's first step).
+  const observer = metrics?.requestObserver;
+  guardRouter(router, [`${config.basePath}/`, '/.well-known/'], observer ? { ...token, handle: (req, res, next) => observer(req, res, () => token.handle(req, res, next)) } : token);
   const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer, limits };
   mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, emit, ...lookup });
   mountIntrospectionEndpoint(router, {

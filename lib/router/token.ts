@@ -4,6 +4,7 @@ import type { ClientAuthenticator } from '../client-auth/authenticate-client';
 import { InvalidRequestError, type OAuthError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors';
 import type { ClientRecord, GrantType } from '../stores/types';
 import type { RateLimits } from '../rate-limit/rate-limits';
+import { type DirectRoute, runSteps } from './direct-route';
 import { methodNotAllowed } from './method-not-allowed';
 import { type Params, readParams } from './read-params';
 import type { AuthInfo } from '../grants/grant-context';
@@ -24,7 +25,8 @@ export interface TokenEndpointDeps {
  * `POST {basePath}/token` (RFC 6749 §3.2): the IP rate limit, then one step made of small named
  * parts (read the request: body, client authentication, the client's rate limit; check the
  * grant type against the client; oauth2orize's exchange), then our error handler. Any other
- * method is 405 with `Allow: POST`.
+ * method is 405 with `Allow: POST`. Returns the same steps as a direct route, for requests to
+ * exactly this path (lib/router/direct-route.ts).
  *
  * Why one step and a stand-in request (docs/adr/0016-hot-path-costs.md): every route step costs
  * a dispatch and a promise, and every property added to the host's request costs a few
@@ -34,7 +36,7 @@ export interface TokenEndpointDeps {
  * `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1, §5.2) are written by
  * oauth2orize's exchanges on success and by our error handler on every error.
  */
-export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): void {
+export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): DirectRoute {
   const exchange = deps.oauth2.token() as unknown as RequestHandler;
 
   const readRequest = async (req: Request, res: Response): Promise<ExchangeRequest> => {
@@ -67,8 +69,11 @@ export function mountTokenEndpoint(router: Router, deps: TokenEndpointDeps): voi
     }, next);
   };
 
-  router.post(deps.path, deps.limits.ip('token'), issueTokens, deps.errorHandler);
-  router.all(deps.path, methodNotAllowed('The token endpoint accepts POST only'));
+  const steps = [...deps.limits.ip('token'), issueTokens];
+  const notAllowed = methodNotAllowed('The token endpoint accepts POST only');
+  router.post(deps.path, ...steps, deps.errorHandler);
+  router.all(deps.path, notAllowed);
+  return { method: 'POST', path: deps.path, handle: runSteps(steps, deps.errorHandler, notAllowed) };
 }
 
 interface ExchangeRequest {

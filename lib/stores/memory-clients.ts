@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors';
 import type { ClientAdminStore, ClientGroupRecord, ClientListQuery, ClientRecord, ListQuery } from './types';
 import { cloneRecord } from './clone-record';
+import { settlesWithoutWaiting } from './time-limit';
 import { validateClientGroupRecord, validateClientRecord } from './validate-client';
 
 /**
@@ -67,6 +68,7 @@ export class MemoryClientStore implements ClientAdminStore {
     return this.groups.delete(groupId);
   }
 }
+settlesWithoutWaiting(MemoryClientStore.prototype);
 
 /** Validates the `groups` seed of `createMemoryStores()`. */
 export function loadGroups(seed: unknown): ClientGroupRecord[] {

@@ -21,6 +21,7 @@ import type {
   UserRecord,
   UserStore,
 } from './types';
+import { settlesWithoutWaiting } from './time-limit';
 import { validateClientRecord } from './validate-client';
 
 /** A client in the seed: like `ClientRecord`, but may give the plain `secret` (hashed on load). */
@@ -151,6 +152,7 @@ class MemoryUserStore implements UserStore {
     return user && cloneRecord(user);
   }
 }
+settlesWithoutWaiting(MemoryUserStore.prototype);
 
 /**
  * The in-memory token store. Family members live in `MemberTable`s, one per kind, outside
@@ -260,6 +262,7 @@ export class MemoryTokenStore implements TokenStore {
     this.members[kind].save(key, record);
   }
 }
+settlesWithoutWaiting(MemoryTokenStore.prototype);
 
 function consentKey(userId: string, clientId: string): string {
   return `${userId}\u0000${clientId}`;

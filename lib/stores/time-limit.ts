@@ -26,11 +26,33 @@ function wrap<T extends object>(store: T, ms: number): T {
       if (name === 'constructor' || name in limited || typeof value !== 'function') continue;
       // Looked up on each call, not captured: a method replaced later (a test spy, a host's
       // instrumentation) is the one that runs.
-      limited[name] = (...args: unknown[]) =>
-        withTimeout(((store as Record<string, unknown>)[name] as (...a: unknown[]) => Promise<unknown>).apply(store, args), ms, name);
+      limited[name] = (...args: unknown[]) => {
+        const method = (store as Record<string, unknown>)[name] as (...a: unknown[]) => Promise<unknown>;
+        const work = method.apply(store, args);
+        return settlesAtOnce.has(method) ? work : withTimeout(work, ms, name);
+      };
     }
   }
   return limited as T;
+}
+
+/** Methods marked by `settlesWithoutWaiting`. */
+const settlesAtOnce = new WeakSet<object>();
+
+/**
+ * Marks every method of a store class as one that settles without waiting on anything: its
+ * promise is settled when the call returns (the memory stores: no I/O, no timers). A deadline
+ * could never fire for such a call (its timer runs after the promise's reactions), so it gets
+ * none: a deadline costs a promise, three closures and a queue entry per call, ~1% of a token
+ * request. Only these very functions are exempt: an override in a subclass, or a method
+ * replaced on an instance (a test spy, a host's instrumentation), is bounded as usual.
+ * @internal
+ */
+export function settlesWithoutWaiting(prototype: object): void {
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const value = (prototype as Record<string, unknown>)[name];
+    if (name !== 'constructor' && typeof value === 'function') settlesAtOnce.add(value);
+  }
 }
 
 /**

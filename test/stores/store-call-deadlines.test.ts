@@ -2,10 +2,19 @@
  * Store-call time limits (lib/stores/time-limit.ts over lib/internal/deadlines.ts): a call not
  * settled after `ms` is rejected with TemporarilyUnavailableError (503), never earlier; a call
  * that settles in time keeps its value or error; one shared timer serves every pending call.
+ * The memory stores' own methods, which settle before any timer could fire, get no deadline.
  */
 import { TemporarilyUnavailableError } from '../../lib/errors';
 import { addDeadline } from '../../lib/internal/deadlines';
-import { withTimeout } from '../../lib/stores/time-limit';
+import { createMemoryStores } from '../../lib/stores/memory';
+import { limitStoreCalls, withTimeout } from '../../lib/stores/time-limit';
+
+// Counted, not replaced: every deadline still works (the module's exports cannot be spied on).
+jest.mock('../../lib/internal/deadlines', () => {
+  const actual = jest.requireActual<typeof import('../../lib/internal/deadlines')>('../../lib/internal/deadlines');
+  return { ...actual, addDeadline: jest.fn(actual.addDeadline) };
+});
+const armed = addDeadline as jest.MockedFunction<typeof addDeadline>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const never = () => new Promise<never>(() => undefined);
@@ -85,5 +94,44 @@ describe('addDeadline', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('limitStoreCalls and the memory stores', () => {
+  beforeEach(() => armed.mockClear());
+
+  const seeded = () =>
+    createMemoryStores({ clients: [{ id: 'app', secret: 'app-secret-0123456789', grants: ['client_credentials'] }] });
+
+  it("sets no deadline on the memory stores' own methods, and passes their results through", async () => {
+    const stores = limitStoreCalls(seeded(), 50);
+    const client = await stores.clients.findById('app');
+    expect(client?.id).toBe('app');
+    await expect(stores.users.findByUsername('nobody', {})).resolves.toBeUndefined();
+    await expect(stores.tokens.findAccessToken('missing')).resolves.toBeUndefined();
+    expect(armed).not.toHaveBeenCalled();
+  });
+
+  it('still bounds a memory store method replaced on the instance (a spy, a stalled stand-in)', async () => {
+    const raw = seeded();
+    raw.clients.findById = () => never();
+    const stores = limitStoreCalls(raw, 30);
+    await expect(stores.clients.findById('app')).rejects.toBeInstanceOf(TemporarilyUnavailableError);
+  });
+
+  it('still bounds an override in a subclass of a memory store', async () => {
+    const raw = seeded();
+    const Base = Object.getPrototypeOf(raw.tokens) as { constructor: new (...a: never[]) => typeof raw.tokens };
+    const subclassed = Object.create(Object.assign(Object.create(Base), { findAccessToken: () => never() })) as typeof raw.tokens;
+    const stores = limitStoreCalls({ ...raw, tokens: subclassed }, 30);
+    await expect(stores.tokens.findAccessToken('x')).rejects.toBeInstanceOf(TemporarilyUnavailableError);
+  });
+
+  it('sets a deadline on every call of any other store', async () => {
+    const raw = seeded();
+    const clients = { findById: async (id: string) => raw.clients.findById(id) };
+    const stores = limitStoreCalls({ ...raw, clients }, 50);
+    expect((await stores.clients.findById('app'))?.id).toBe('app');
+    expect(armed).toHaveBeenCalledTimes(1);
   });
 });
