@@ -64,7 +64,7 @@ describe('POST to exactly the token path', () => {
     expect(res.headers.allow).toBe('POST');
   });
 
-  (EXPECTED_EXPRESS_MAJOR === 5 ? it : it.skip)('takes the route while the router tracing channel has subscribers, so traces show its layers', async () => {
+  it('takes the route while the router tracing channel has subscribers, so traces show its layers (Express 5; Express 4 publishes none)', async () => {
     const { app, oauth } = makeApp({ rateLimits: false });
     const dispatches = countRouteDispatches(oauth.router, '/oauth2/token');
     const channel = tracingChannel('express.router.request');
@@ -77,7 +77,7 @@ describe('POST to exactly the token path', () => {
       channel.unsubscribe(subscribers);
     }
     expect(dispatches()).toBe(1);
-    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length > 0).toBe(EXPECTED_EXPRESS_MAJOR === 5);
     expectTokenResponse(await ccRequest(app, '/oauth2/token'), { expires_in: 3600 });
     expect(dispatches()).toBe(1);
   });
