@@ -43,8 +43,8 @@ const settlesAtOnce = new WeakSet<object>();
  * Marks every method of a store class as one that settles without waiting on anything: its
  * promise is settled when the call returns (the memory stores: no I/O, no timers). A deadline
  * could never fire for such a call (its timer runs after the promise's reactions), so it gets
- * none: a deadline costs a promise, three closures and a queue entry per call, ~1% of a token
- * request. Only these very functions are exempt: an override in a subclass, or a method
+ * none: a deadline costs a promise, three closures and a queue entry per call (ADR 0022). Only
+ * these very functions are exempt: an override in a subclass, or a method
  * replaced on an instance (a test spy, a host's instrumentation), is bounded as usual.
  * @internal
  */
