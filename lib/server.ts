@@ -16,6 +16,7 @@ import { createBrowserErrorHandler } from './router/browser-errors';
 import { createErrorHandler } from './router/error-handler';
 import { mountTokenEndpoint } from './router/token';
 import { guardRouter } from './router/path-guard';
+import type { DirectRoute } from './router/direct-route';
 import { createEvents, type OAuthEvents } from './events';
 import { endpointRoutes } from './metrics/request-observer';
 import { createServerMetrics, metricsDisabledHandler } from './metrics/server-metrics';
@@ -166,7 +167,8 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
   // A token request for exactly the token path goes straight to its steps (after the metrics
   // observer, which is otherwise the router's first step).
   const observer = metrics?.requestObserver;
-  guardRouter(router, [`${config.basePath}/`, '/.well-known/'], observer ? { ...token, handle: (req, res, next) => observer(req, res, () => token.handle(req, res, next)) } : token);
+  const direct: DirectRoute = observer ? { ...token, handle: (req, res, next) => observer(req, res, () => token.handle(req, res, next)) } : token;
+  guardRouter(router, [`${config.basePath}/`, '/.well-known/'], direct);
   const lookup = { tokens: config.stores.tokens, keys, issuer: config.issuer, limits };
   mountRevocationEndpoint(router, { path: `${config.basePath}/revoke`, authenticateClient, errorHandler, emit, ...lookup });
   mountIntrospectionEndpoint(router, {

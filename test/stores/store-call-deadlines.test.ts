@@ -121,8 +121,9 @@ describe('limitStoreCalls and the memory stores', () => {
 
   it('still bounds an override in a subclass of a memory store', async () => {
     const raw = seeded();
-    const Base = Object.getPrototypeOf(raw.tokens) as { constructor: new (...a: never[]) => typeof raw.tokens };
-    const subclassed = Object.create(Object.assign(Object.create(Base), { findAccessToken: () => never() })) as typeof raw.tokens;
+    // What `class Stalling extends MemoryTokenStore { findAccessToken() {...} }` builds: an override above the memory store's prototype.
+    const overriding = Object.assign(Object.create(Object.getPrototypeOf(raw.tokens) as object), { findAccessToken: () => never() });
+    const subclassed = Object.create(overriding) as typeof raw.tokens;
     const stores = limitStoreCalls({ ...raw, tokens: subclassed }, 30);
     await expect(stores.tokens.findAccessToken('x')).rejects.toBeInstanceOf(TemporarilyUnavailableError);
   });
