@@ -1,7 +1,8 @@
 'use strict';
 // The fixtures every bench server has (bench/README.md, "Server contract"), in one place so
 // that every server, ours and the peers', is set up identically.
-const { createHash, generateKeyPairSync, randomBytes } = require('node:crypto');
+const crypto = require('node:crypto');
+const { generateKeyPairSync } = crypto;
 
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret';
@@ -27,10 +28,39 @@ function es256KeyPair(kid = 'bench-es256') {
   };
 }
 
+/**
+ * Fixtures are made inside the server being measured, so they must leave as little behind
+ * as the library's own code would (docs/adr/0015-benchmark-method.md, "Fixtures"). One
+ * `randomBytes()` or `createHash()` per value gives each value its own native buffer or hash
+ * context, freed only when V8 collects the object that holds it; 16,000 codes left megabytes
+ * of freed native memory the process kept, counted against the server in the code cell. So
+ * random values come from a 4 KiB buffer refilled from the CSPRNG (each byte handed out once,
+ * as the library's own ids are made) and digests from the one-shot `crypto.hash()`.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** `bytes` fresh random bytes, base64url (what `randomBytes(bytes).toString('base64url')` gives). */
+function randomValue(bytes) {
+  if (poolOffset + bytes > POOL_BYTES) {
+    crypto.randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const value = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return value;
+}
+
+/** SHA-256, base64url. `crypto.hash()` is Node 20.12+; older Nodes take the Hash object. */
+const sha256 = typeof crypto.hash === 'function'
+  ? (text) => crypto.hash('sha256', text, 'base64url')
+  : (text) => crypto.createHash('sha256').update(text).digest('base64url');
+
 /** A PKCE pair (RFC 7636, S256). */
 function pkcePair() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  const verifier = randomValue(32);
+  return { verifier, challenge: sha256(verifier) };
 }
 
 /** The environment every server reads (PORT, BENCH_VARIANT), checked. */
@@ -133,6 +163,7 @@ module.exports = {
   VARIANTS,
   es256KeyPair,
   pkcePair,
+  randomValue,
   benchEnv,
   ready,
   unsupported,

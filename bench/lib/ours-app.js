@@ -2,7 +2,6 @@
 // The Express app around our library, shared by servers/ours.js (memory stores) and
 // servers/ours-postgres.js (PostgreSQL stores). The library comes from the repo's built
 // dist/, so the bench measures what users install.
-const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const dist = require('../../dist');
 
@@ -141,11 +140,11 @@ function fixtureRoute(app, path, { make, save, reveal }) {
 
 /** 256 random bits, base64url: the same shape as the library's own codes and refresh tokens. */
 function randomToken() {
-  return randomBytes(32).toString('base64url');
+  return f.randomValue(32);
 }
 /** A family id like the library's (128 random bits). */
 function randomId() {
-  return randomBytes(16).toString('base64url');
+  return f.randomValue(16);
 }
 
 /** Runs `fn` over `items`, `width` at a time (a database store gets parallel inserts, not 100k at once). */
