@@ -30,7 +30,7 @@ function es256KeyPair(kid = 'bench-es256') {
 
 /**
  * Fixtures are made inside the server being measured, so they must leave as little behind
- * as the library's own code would (docs/adr/0015-benchmark-method.md, "Fixtures"). One
+ * as the library's own code would (docs/adr/0015-benchmark-method.md, amended 2026-11-25). One
  * `randomBytes()` or `createHash()` per value gives each value its own native buffer or hash
  * context, freed only when V8 collects the object that holds it; 16,000 codes left megabytes
  * of freed native memory the process kept, counted against the server in the code cell. So

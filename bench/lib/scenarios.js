@@ -13,7 +13,7 @@ const CC_BODY = `grant_type=client_credentials&scope=${f.SCOPE}`;
 /**
  * Codes minted per fixture request. Small, because a batch's codes are live in the server
  * until its answer is sent: with 2,000 a mark-compact that ran mid-batch saw them, set the
- * old generation's next limit from that, and about one code cell in four then peaked 10-20 MB
+ * old generation's next limit from that, and about one code cell in six then peaked 10-20 MB
  * higher at the first collection of the measured phase (docs/adr/0015-benchmark-method.md).
  */
 const CODE_BATCH = 200;
