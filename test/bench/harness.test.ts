@@ -141,6 +141,11 @@ describe('bench aggregation across rounds', () => {
     expect(targets.find((t) => t.label.startsWith('client_credentials HS256 >= 0.85x'))).toMatchObject({ status: 'met' });
     expect(targets.find((t) => t.label === 'client_credentials HS256 ahead of every peer')).toMatchObject({ status: 'met', figure: '1.73x the best peer (peer-a)' });
     expect(targets.find((t) => t.label.startsWith('client_credentials ES256'))).toEqual({ label: 'client_credentials ES256 >= 0.6x bare form POST', status: 'not measured' });
+    // Both bearer formats are judged: the opaque lookup is a target of its own, not measured here.
+    expect(targets.filter((t) => t.label.startsWith('Bearer GET (opaque)'))).toEqual([
+      { label: 'Bearer GET (opaque) >= 0.85x bare GET', status: 'not measured' },
+      { label: 'Bearer GET (opaque) ahead of every peer', status: 'not measured' },
+    ]);
     expect(targets.find((t) => t.label.startsWith('Peak memory'))).toMatchObject({ status: 'met', figure: '1.20x (120 MB, ours cc-hs256)' });
     const slow = evaluateTargets(aggregate(run([...base.filter((c) => c.server !== 'ours'), cell('cc-hs256', 'ours', 1, 500), cell('cc-hs256', 'ours', 2, 500)])));
     expect(slow.find((t) => t.label.startsWith('client_credentials HS256 >= 0.85x'))).toMatchObject({ status: 'missed' });
