@@ -36,6 +36,8 @@ function es256KeyPair(kid = 'bench-es256') {
  * of freed native memory the process kept, counted against the server in the code cell. So
  * random values come from a 4 KiB buffer refilled from the CSPRNG (each byte handed out once,
  * as the library's own ids are made) and digests from the one-shot `crypto.hash()`.
+ * The same technique as lib/internal/random-pool.ts, written out here rather than taken from
+ * dist/: this file runs in the peers' processes too, which must not load our library.
  */
 const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
