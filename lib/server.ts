@@ -222,6 +222,7 @@ export function createOAuthServer(options: OAuthServerOptions): OAuthServer {
     issuer: config.issuer,
     keys: keys.byKid,
     tokens: config.stores.tokens,
+    unlimitedTokens: options.stores.tokens,
     accounts: config.stores,
     serverAudience: config.audience,
   });

@@ -8,6 +8,7 @@ import { isScopeToken } from '../tokens/scope';
 import type { AccessTokenVerifier, VerifyOptions } from '../tokens/access-token-verifier';
 import { isNonEmptyString, isObject, rejectUnknownKeys } from '../internal/validate';
 import type { AccessTokenContext } from './access-token-context';
+import { B64TOKEN } from './b64token';
 import { sendBearerChallenge } from './challenge';
 
 /** Options of `requireToken()`. */
@@ -32,8 +33,6 @@ export interface RequireTokenOptions {
 }
 
 const KNOWN = ['scope', 'audience', 'checkRevocation', 'allowBodyToken', 'allowQueryToken', 'cookie', 'realm'];
-/** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** The Authorization scheme (RFC 6750 §2.1; schemes are case-insensitive, RFC 9110 §11.1). */
 const BEARER = /^bearer(\s|$)/i;
 
@@ -84,8 +83,9 @@ export function createRequireToken(deps: {
     };
 
     return (req, res, next) => {
-      // A token verified before, in the header: answered at once, without the b64token test
-      // (a token equal to one that passed the full check has its form) or a promise.
+      // In the header, a JWT verified before (without the b64token test: a token equal to one
+      // that passed the full check has its form), or an opaque token whose record the store
+      // reads synchronously: answered at once, without a promise.
       if (headerOnly) {
         const raw = headerToken(req);
         const ctx = raw === undefined ? undefined : deps.verify.cached(raw, verifyOptions);

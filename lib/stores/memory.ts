@@ -21,6 +21,7 @@ import type {
   UserRecord,
   UserStore,
 } from './types';
+import { answersAtOnce } from './read-at-once';
 import { settlesWithoutWaiting } from './time-limit';
 import { validateClientRecord } from './validate-client';
 
@@ -179,8 +180,17 @@ export class MemoryTokenStore implements TokenStore {
     this.save('access', record.id, record);
   }
   async findAccessToken(id: string): Promise<AccessTokenRecord | undefined> {
+    return this.accessTokenNow(id);
+  }
+  private accessTokenNow(id: string): AccessTokenRecord | undefined {
     const slot = this.members.access.find(id);
     return slot === NOT_FOUND ? undefined : this.members.access.accessRecord(slot, id);
+  }
+  static {
+    // A bearer request with an opaque token reads its record without a promise (ADR 0023).
+    answersAtOnce(MemoryTokenStore.prototype.findAccessToken, function (this: TokenStore, id) {
+      return (this as MemoryTokenStore).accessTokenNow(id);
+    });
   }
   async saveRefreshToken(record: RefreshTokenRecord): Promise<void> {
     this.save('refresh', record.hash, record);

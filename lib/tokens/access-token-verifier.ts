@@ -1,6 +1,8 @@
 import jwt from 'jsonwebtoken';
 import { InvalidTokenError } from '../errors';
 import type { AccessTokenContext } from '../bearer/access-token-context';
+import { B64TOKEN } from '../bearer/b64token';
+import { findAccessTokenAtOnce, NOT_AT_ONCE } from '../stores/read-at-once';
 import type { AccessTokenRecord, Stores, TokenStore } from '../stores/types';
 import { isGrantAllowed } from './grant-status';
 import { verifyJwsSignature } from './jws';
@@ -16,6 +18,11 @@ export interface VerifierConfig {
   keys: KeyLookup;
   /** For opaque tokens and the revocation check; a remote resource server has none. */
   tokens?: TokenStore;
+  /**
+   * The host's token store as given, before the store time limit wraps it: `cached` asks it for
+   * a synchronous answer (lib/stores/read-at-once.ts). @defaultValue none: opaque tokens are awaited
+   */
+  unlimitedTokens?: TokenStore;
   /** With the revocation check, also refuse tokens of clients or users disabled since. */
   accounts?: Pick<Stores, 'clients' | 'users'>;
   /** The audience the server puts in tokens, for opaque tokens (which carry none). */
@@ -39,11 +46,15 @@ const CLOCK_TOLERANCE = 5;
 export interface AccessTokenVerifier {
   (token: string, options?: VerifyOptions): Promise<AccessTokenContext>;
   /**
-   * The context of a JWT that passed the full check before (same key, same text), when its
-   * time, issuer and audience claims still hold, without a promise or a parse: the hot path of
-   * every bearer request. `undefined` when anything is otherwise (not seen, a revocation check
-   * asked for, a key that is looked up asynchronously or was replaced, a claim that fails):
-   * then the promise of the call decides, and words any error.
+   * The answer without a promise, on the hot path of every bearer request, for a token that
+   * passes every check:
+   * - a JWT that passed the full check before (same key, same text), when its time, issuer and
+   *   audience claims still hold, without a parse;
+   * - an opaque token in b64token form whose live record the store reads synchronously (the
+   *   memory store: ADR 0023), so a revoked one fails at once as before.
+   * `undefined` when anything is otherwise (not seen, a revocation check asked for, a key that
+   * is looked up asynchronously or was replaced, a store that answers with a promise, a check
+   * that fails): then the promise of the call decides, and words any error.
    */
   cached(token: string, options: VerifyOptions): AccessTokenContext | undefined;
 }
@@ -69,6 +80,7 @@ export function createAccessTokenVerifier(config: VerifierConfig): AccessTokenVe
   };
   const cached = (token: string, options: VerifyOptions): AccessTokenContext | undefined => {
     if (options.checkRevocation) return undefined;
+    if (!JWT_SHAPE.test(token)) return config.unlimitedTokens && opaqueAtOnce(config, config.unlimitedTokens, token, options.audience);
     const hit = verified.get(token);
     // A key set that answers with a promise (a remote JWKS) is never equal to the entry's key.
     if (hit === undefined || config.keys(hit.kid) !== hit.key || !claimsHold(hit.claims, config.issuer, options.audience)) return undefined;
@@ -150,10 +162,30 @@ async function verifyOpaque(config: VerifierConfig, token: string, options: Veri
   if (!record) throw new InvalidTokenError('The access token is invalid or has been revoked');
   if (record.expiresAt.getTime() <= Date.now()) throw new InvalidTokenError('The access token has expired');
   if (options.checkRevocation) await checkAccounts(config, record);
-  if (options.audience !== undefined) {
-    const audiences = ([] as string[]).concat(config.serverAudience ?? []);
-    if (!audiences.includes(options.audience)) throw new InvalidTokenError('The access token is not for this audience');
+  if (!servesAudience(config, options.audience)) throw new InvalidTokenError('The access token is not for this audience');
+  return opaqueContext(record);
+}
+
+/** `verifyOpaque`'s checks, synchronously; `undefined` where it would await or fail. */
+function opaqueAtOnce(config: VerifierConfig, store: TokenStore, token: string, audience: string | undefined): AccessTokenContext | undefined {
+  // extractToken refuses other forms (invalid_request) before a lookup; so must this.
+  if (!B64TOKEN.test(token)) return undefined;
+  let record: AccessTokenRecord | undefined | typeof NOT_AT_ONCE;
+  try {
+    record = findAccessTokenAtOnce(store, hashToken(token));
+  } catch {
+    return undefined; // the awaited call meets the same failure, and reports it
   }
+  if (record === NOT_AT_ONCE || record === undefined || record.expiresAt.getTime() <= Date.now() || !servesAudience(config, audience)) return undefined;
+  return opaqueContext(record);
+}
+
+/** Opaque tokens carry no `aud`: they are for the server's audience, if it has one. */
+function servesAudience(config: VerifierConfig, audience: string | undefined): boolean {
+  return audience === undefined || ([] as string[]).concat(config.serverAudience ?? []).includes(audience);
+}
+
+function opaqueContext(record: AccessTokenRecord): AccessTokenContext {
   const context: AccessTokenContext = {
     format: 'opaque',
     tokenId: record.id,
