@@ -140,17 +140,18 @@ const runners = {
 
   async code(ctx) {
     const { connections, duration, warmup } = ctx.settings;
-    // The same work for every server: the measured phase redeems CODES_PER_SECOND x
-    // `--duration` codes (16,000 by default) however long that takes, so every server ends it
-    // holding the same state, and memory compares like for like (the rate is answers over the
-    // time they took). Every code minted is redeemed, but one spare per connection: the warm-up
-    // runs `--warmup` seconds on codes minted from a guess above any server's rate (3000/s), and
-    // the measured phase starts with the codes it left. A pool running dry makes the cell
-    // invalid, never hidden.
+    // The same work for every server: the warm-up redeems CODES_PER_SECOND x `--warmup` codes
+    // (4,000 by default) and the measured phase CODES_PER_SECOND x `--duration` (16,000),
+    // however long that takes, so every server ends holding the same state, and memory compares
+    // like for like (the rate is answers over the time they took). Each phase's pool has one
+    // spare per connection, which opens the next phase, so every code minted is redeemed but
+    // the last spares. The warm-up used to run `--warmup` seconds on codes minted from a guess
+    // above any server's rate (3000/s), which a faster machine outran. A pool running dry makes
+    // the cell invalid, never hidden.
     let left = [];
     const phase = async (name) => {
-      const amount = name === 'warmup' ? undefined : ctx.settings.codesPerSecond * duration;
-      const n = amount === undefined ? Math.max(2000, 3000 * warmup) : Math.max(0, amount + connections - left.length);
+      const amount = ctx.settings.codesPerSecond * (name === 'warmup' ? warmup : duration);
+      const n = Math.max(0, amount + connections - left.length);
       const minted = left;
       // In small batches (CODE_BATCH): a large answer would itself grow the server's heap.
       for (let todo = n; todo > 0; todo -= CODE_BATCH) {
@@ -233,8 +234,8 @@ const SCENARIOS = [
 
 /** Seconds a cell may take at most (the up-front estimate): the code scenario's fixed redemptions, down to 500/s. */
 function scenarioSeconds(scenario, settings) {
-  const measured = { mixed: 2, code: settings.codesPerSecond / 500 }[scenario.kind] ?? 1;
-  return settings.warmup + settings.duration * measured;
+  if (scenario.kind === 'code') return (settings.warmup + settings.duration) * (settings.codesPerSecond / 500);
+  return settings.warmup + settings.duration * (scenario.kind === 'mixed' ? 2 : 1);
 }
 
 module.exports = { CODES_PER_SECOND, SCENARIOS, runners, scenarioSeconds };
