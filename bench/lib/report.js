@@ -88,8 +88,9 @@ function markdown(run, rows, targets) {
   if (s.codesPerSecond) {
     out.push(
       `- The \`code\` cells measure a fixed amount of work instead: ${(s.codesPerSecond * s.duration).toLocaleString('en-US')} redemptions ` +
-        `(${s.codesPerSecond.toLocaleString('en-US')} per measured second), however long they take, so that every server ends holding the same state` +
-        (s.codeWarmupFixed ? `, after a warm-up of ${(s.codesPerSecond * s.warmup).toLocaleString('en-US')} redemptions.` : '.'),
+        `(${s.codesPerSecond.toLocaleString('en-US')} per measured second)` +
+        (s.codeWarmupFixed ? ` after a warm-up of ${(s.codesPerSecond * s.warmup).toLocaleString('en-US')}` : '') +
+        ', however long they take, so that every server ends holding the same state.',
     );
   }
   out.push('- Figures are medians across rounds; "spread" is (max - min) / median of req/s across rounds.');

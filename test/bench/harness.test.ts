@@ -159,7 +159,7 @@ describe('bench aggregation across rounds', () => {
     expect(buildReport(run(base)).markdown).not.toContain('- The `code` cells measure a fixed amount of work instead');
     const fixedWarmup = { ...withCodes, settings: { ...withCodes.settings, codeWarmupFixed: true } };
     expect(buildReport(fixedWarmup).markdown).toContain(
-      '- The `code` cells measure a fixed amount of work instead: 16,000 redemptions (2,000 per measured second), however long they take, so that every server ends holding the same state, after a warm-up of 4,000 redemptions.\n',
+      '- The `code` cells measure a fixed amount of work instead: 16,000 redemptions (2,000 per measured second) after a warm-up of 4,000, however long they take, so that every server ends holding the same state.\n',
     );
   });
 });
