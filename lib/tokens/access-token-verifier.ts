@@ -80,7 +80,7 @@ export function createAccessTokenVerifier(config: VerifierConfig): AccessTokenVe
   };
   const cached = (token: string, options: VerifyOptions): AccessTokenContext | undefined => {
     if (options.checkRevocation) return undefined;
-    if (!JWT_SHAPE.test(token)) return config.unlimitedTokens && opaqueAtOnce(config, config.unlimitedTokens, token, options.audience);
+    if (!JWT_SHAPE.test(token)) return opaqueAtOnce(config, token, options.audience);
     const hit = verified.get(token);
     // A key set that answers with a promise (a remote JWKS) is never equal to the entry's key.
     if (hit === undefined || config.keys(hit.kid) !== hit.key || !claimsHold(hit.claims, config.issuer, options.audience)) return undefined;
@@ -167,9 +167,10 @@ async function verifyOpaque(config: VerifierConfig, token: string, options: Veri
 }
 
 /** `verifyOpaque`'s checks, synchronously; `undefined` where it would await or fail. */
-function opaqueAtOnce(config: VerifierConfig, store: TokenStore, token: string, audience: string | undefined): AccessTokenContext | undefined {
+function opaqueAtOnce(config: VerifierConfig, token: string, audience: string | undefined): AccessTokenContext | undefined {
+  const store = config.unlimitedTokens;
   // extractToken refuses other forms (invalid_request) before a lookup; so must this.
-  if (!B64TOKEN.test(token)) return undefined;
+  if (store === undefined || !B64TOKEN.test(token)) return undefined;
   let record: AccessTokenRecord | undefined | typeof NOT_AT_ONCE;
   try {
     record = findAccessTokenAtOnce(store, hashToken(token));
